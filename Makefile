@@ -1,0 +1,95 @@
+# stellars-jupyterhub-ds: the front door. `make help` lists every target.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTEST := $(VENV)/bin/pytest
+IMAGES := stellars/stellars-jupyterhub-ds:$(VERSION) stellars/stellars-operator:$(VERSION) stellars/jupyterlab-slim:$(VERSION)
+
+# step NAME CMD...: prints what runs and, when it fails, which step failed.
+define step
+	@echo "==> $(1)"; $(2) || { echo "make: step '$(1)' failed" >&2; exit 1; }
+endef
+
+.PHONY: help
+help: ## List every target
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(VENV)/.installed: pyproject.toml
+	@echo "==> venv: installing the project with [hub,operator,test] into $(VENV)"
+	@python3 -m venv $(VENV) && $(VENV)/bin/pip install -q -e ".[hub,operator,test]" \
+	  || { echo "make: step 'venv' failed" >&2; exit 1; }
+	@touch $@
+
+.PHONY: venv
+venv: $(VENV)/.installed ## Create the Python environment for development and tests
+
+.PHONY: lint
+lint: venv ## ruff (lint + format check) and mypy --strict on our packages
+	$(call step,lint: ruff check,$(VENV)/bin/ruff check .)
+	$(call step,lint: ruff format --check,$(VENV)/bin/ruff format --check .)
+	$(call step,lint: mypy,$(VENV)/bin/mypy)
+
+.PHONY: docker
+docker: ## Make sure a Docker engine answers (starts Debian's dockerd when none does)
+	$(call step,docker: ensure engine,scripts/ensure-docker.sh)
+
+.PHONY: images
+images: ## Build the hub, operator and slim JupyterLab images (offline-capable)
+	$(call step,images: build,scripts/build-images.sh)
+
+.PHONY: up
+up: ## Run the single-host platform (Compose): builds what is missing, waits for health
+	$(call step,up: images,scripts/build-images.sh --missing)
+	$(call step,up: compose,compose/up.sh)
+
+.PHONY: down
+down: ## Stop the Compose platform; keeps every volume
+	$(call step,down: compose,compose/down.sh)
+
+.PHONY: remove-user-data
+remove-user-data: ## Delete the Compose platform's user volumes (asks first, lists them)
+	$(call step,remove-user-data,compose/remove-user-data.sh)
+
+.PHONY: cluster-up
+cluster-up: ## Start the sealed one-node Kubernetes cluster (builds binaries once)
+	$(call step,cluster-up,tests/cluster/cluster-up.sh)
+
+.PHONY: cluster-down
+cluster-down: ## Stop the sealed cluster and remove its state
+	$(call step,cluster-down,tests/cluster/cluster-down.sh)
+
+.PHONY: cluster-load
+cluster-load: ## Import local Docker images into the sealed cluster (IMAGES="a b", default: ours)
+	$(call step,cluster-load,tests/cluster/cluster-load.sh $(or $(IMAGE),$(IMAGES)))
+
+.PHONY: chart-sync
+chart-sync: ## Copy crds/stellarshub.yaml into the chart
+	$(call step,chart-sync,charts/sync-crd.sh)
+
+.PHONY: deploy
+deploy: ## Build, load and helm-install the operator with a hub; print URL and admin password command
+	$(call step,deploy,charts/deploy.sh)
+
+.PHONY: test-unit
+test-unit: venv ## Unit tests only (the quick loop)
+	$(call step,test-unit,$(PYTEST) tests/unit -q)
+
+.PHONY: test
+test: venv ## Every test tier: unit, integration, e2e (Docker, cluster), browser
+	$(call step,test: unit,$(PYTEST) tests/unit -q)
+	$(call step,test: docker engine,scripts/ensure-docker.sh)
+	$(call step,test: images,scripts/build-images.sh)
+	$(call step,test: integration + e2e + browser,$(PYTEST) tests/integration tests/e2e tests/browser -q)
+
+.PHONY: bench
+bench: venv ## Benchmarks, results as JSON in bench-results/
+	$(call step,bench,$(PY) -m tests.bench.run --out bench-results)
+
+.PHONY: clean
+clean: ## Remove build outputs and caches inside the repo (keeps volumes and ~/.cache)
+	rm -rf .build .mypy_cache .ruff_cache .pytest_cache bench-results
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,85 @@
+{{/*
+Names and labels shared by every template of the chart.
+*/}}
+
+{{/* Chart name, overridable (used in object names only). */}}
+{{- define "stellars-jupyterhub.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Prefix of every object name: "<release>-<chart>", or the release name alone when it already
+contains the chart name. Truncated so that suffixes such as "-operator" still fit in 63.
+*/}}
+{{- define "stellars-jupyterhub.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 50 | trimSuffix "-" }}
+{{- else }}
+{{- $name := include "stellars-jupyterhub.name" . }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 50 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 50 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* "<chart>-<version>" for the helm.sh/chart label. */}}
+{{- define "stellars-jupyterhub.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Name of the operator's Deployment, ServiceAccount and (Cluster)Roles. */}}
+{{- define "stellars-jupyterhub.operatorName" -}}
+{{- printf "%s-operator" (include "stellars-jupyterhub.fullname" .) }}
+{{- end }}
+
+{{- define "stellars-jupyterhub.serviceAccountName" -}}
+{{- if .Values.operator.serviceAccount.create }}
+{{- default (include "stellars-jupyterhub.operatorName" .) .Values.operator.serviceAccount.name }}
+{{- else }}
+{{- required "operator.serviceAccount.name is required when operator.serviceAccount.create is false" .Values.operator.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* Standard labels on every object of the release (DESIGN.md section 3, plus Helm's own). */}}
+{{- define "stellars-jupyterhub.labels" -}}
+helm.sh/chart: {{ include "stellars-jupyterhub.chart" . }}
+app.kubernetes.io/name: stellars-jupyterhub
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: stellars-jupyterhub-ds
+{{- end }}
+
+{{/* Labels of the operator's objects. */}}
+{{- define "stellars-jupyterhub.operatorLabels" -}}
+{{ include "stellars-jupyterhub.labels" . }}
+app.kubernetes.io/component: operator
+{{- end }}
+
+{{/* Selector of the operator's pod: stable across chart versions (a selector is immutable). */}}
+{{- define "stellars-jupyterhub.operatorSelectorLabels" -}}
+app.kubernetes.io/name: stellars-jupyterhub
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: operator
+{{- end }}
+
+{{/* Operator image reference; the tag defaults to the chart's appVersion. */}}
+{{- define "stellars-jupyterhub.operatorImage" -}}
+{{- printf "%s:%s" .Values.operator.image.repository (default .Chart.AppVersion .Values.operator.image.tag) }}
+{{- end }}
+
+{{/* Port of the operator's liveness endpoint (`--liveness http://0.0.0.0:8080/healthz`). */}}
+{{- define "stellars-jupyterhub.healthPort" -}}
+8080
+{{- end }}
+
+{{/*
+Fails the render when values contradict each other in ways the values schema cannot express.
+*/}}
+{{- define "stellars-jupyterhub.validate" -}}
+{{- if and .Values.hub.create .Values.watchNamespaces (not (has .Release.Namespace .Values.watchNamespaces)) }}
+{{- fail (printf "hub.create is true but the release namespace %q is not in watchNamespaces %v: the operator would never see the hub; add it to watchNamespaces" .Release.Namespace .Values.watchNamespaces) }}
+{{- end }}
+{{- end }}

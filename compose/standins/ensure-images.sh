@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Makes sure every image the stack names exists locally. For each image of
+#   docker compose <compose args> config --images
+# (default args: --env-file compose/.env -f compose/compose.yml): present -> nothing; pull works
+# -> pulled; Traefik or Watchtower -> a local stand-in built from the Go module and tagged with
+# the very name compose uses; anything else (our hub image) -> an error naming what builds it.
+# STELLARS_OFFLINE=1 skips the pull attempts.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+source "$here/versions.env"
+say() { echo "ensure-images: $*" >&2; }
+
+if [ $# -eq 0 ]; then set -- --env-file "$root/compose/.env" -f "$root/compose/compose.yml"; fi
+"$here/ensure-compose.sh"
+images=$(docker compose "$@" config --images | sort -u)
+
+pull() {
+  [ "${STELLARS_OFFLINE:-auto}" = 1 ] && return 1
+  timeout "${STELLARS_PULL_TIMEOUT:-120}" docker pull -q "$1" >/dev/null 2>&1
+}
+
+build_standin() {  # kind (traefik|watchtower), image tag
+  local kind=$1 tag=$2 bin base version module
+  bin=$("$here/build-binary.sh" "$kind")
+  version=$(basename "$(dirname "$bin")"); version=${version#"$kind"-}
+  module=$([ "$kind" = watchtower ] && echo "$WATCHTOWER_MODULE" || echo github.com/traefik/traefik/v3)
+  base=$("$root/scripts/base-image.sh")
+  say "building stand-in $tag ($module@$version on $base)"
+  docker build -q -t "$tag" --build-arg BASE_IMAGE="$base" --build-arg VERSION="$version" \
+    --build-arg MODULE="$module" -f "$here/$kind/Dockerfile" "$(dirname "$bin")" >/dev/null
+}
+
+missing=0
+for image in $images; do
+  if docker image inspect "$image" >/dev/null 2>&1; then continue; fi
+  if pull "$image"; then say "pulled $image"; continue; fi
+  case ${image%%:*} in
+    traefik|*/traefik) build_standin traefik "$image" ;;
+    *watchtower) build_standin watchtower "$image" ;;
+    *) say "missing image $image: it is not pullable and has no stand-in (hub and lab images come from \`make images\`)"
+       missing=1 ;;
+  esac
+done
+exit "$missing"

@@ -1,0 +1,38 @@
+"""Fixed names shared by the renderers, the apply step and the handlers (DESIGN.md section 3)."""
+
+from typing import Final
+
+GROUP: Final = "stellars.io"
+VERSION: Final = "v1alpha1"
+API_VERSION: Final = f"{GROUP}/{VERSION}"
+KIND: Final = "StellarsHub"
+PLURAL: Final = "stellarshubs"
+
+FIELD_MANAGER: Final = "stellars-operator"
+
+# Ports of the hub and configurable-http-proxy inside their pods.
+HUB_PORT: Final = 8081
+PROXY_PUBLIC_PORT: Final = 8000
+PROXY_API_PORT: Final = 8001
+PROXY_SERVICE_PORT: Final = 80
+
+# Where the hub pod finds what the operator mounts (docs/hub-settings.md).
+HUB_DATA_DIR: Final = "/data"
+SETTINGS_DIR: Final = "/etc/stellars"
+SETTINGS_FILE: Final = "settings.json"
+GPU_SETTINGS_DIR: Final = "/etc/stellars/gpu"
+GPU_SETTINGS_FILE: Final = "gpu.json"
+
+# Keys of the `<hub>-secrets` Secret.
+SECRET_COOKIE: Final = "cookie-secret"
+SECRET_PROXY_TOKEN: Final = "proxy-token"
+SECRET_ADMIN_PASSWORD: Final = "admin-password"
+
+# The annotation on the hub pod template whose change rolls the hub.
+CONFIG_HASH_ANNOTATION: Final = "stellars.io/config-hash"
+
+# Non-root identity of every pod we run (the hub image's user).
+RUN_AS_USER: Final = 1000
+
+# KubeSpawner's default port for user servers.
+SINGLEUSER_PORT: Final = 8888

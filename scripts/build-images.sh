@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Builds the project's images, tagged with the project's version:
+#   hub (hub_config/Dockerfile), operator (operator/Dockerfile), slim JupyterLab (tests/images/).
+# Usage: build-images.sh [--missing] [hub|operator|lab ...]   (default: all three)
+#   --missing: build only the images that do not exist yet (what `make up` wants).
+# With no registry the base is made locally (scripts/base-image.sh) and the host CA bundle is
+# handed to the builder stage only; the final stages never copy it.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+missing_only=0
+if [ "${1:-}" = --missing ]; then missing_only=1; shift; fi
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+"$root/scripts/ensure-docker.sh" >&2
+
+base=$("$root/scripts/base-image.sh")
+mkdir -p .build/ca
+rm -f .build/ca/ca.crt
+if [ "$base" != "${PUBLIC_BASE_IMAGE:-python:3.11-slim-bookworm}" ] && [ -s /etc/ssl/certs/ca-certificates.crt ]; then
+  cp /etc/ssl/certs/ca-certificates.crt .build/ca/ca.crt   # offline path only
+fi
+touch .build/ca/.keep
+
+build() {  # name, dockerfile, tag
+  local name=$1 file=$2 tag=$3 start=$SECONDS
+  if [ "$missing_only" = 1 ] && docker image inspect "$tag" >/dev/null 2>&1; then
+    echo "==> images: $tag present"; return 0
+  fi
+  echo "==> images: building $name ($tag) FROM $base"
+  if ! DOCKER_BUILDKIT=0 docker build -q --build-arg "BASE_IMAGE=$base" -f "$file" -t "$tag" . >.build/"$name".log 2>&1; then
+    echo "images: building $name failed; last lines of .build/$name.log:" >&2
+    tail -n 30 .build/"$name".log >&2
+    exit 1
+  fi
+  echo "==> images: $tag built in $((SECONDS - start))s ($(docker image inspect -f '{{.Size}}' "$tag" | awk '{printf "%.0f MB", $1/1e6}'))"
+}
+
+for what in ${*:-hub operator lab}; do
+  case $what in
+    hub) build hub hub_config/Dockerfile "stellars/stellars-jupyterhub-ds:$version" ;;
+    operator) build operator operator/Dockerfile "stellars/stellars-operator:$version" ;;
+    lab) build lab tests/images/jupyterlab-slim/Dockerfile "stellars/jupyterlab-slim:$version" ;;
+    *) echo "build-images: unknown image '$what' (hub, operator, lab)" >&2; exit 2 ;;
+  esac
+done

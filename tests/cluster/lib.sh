@@ -1,0 +1,131 @@
+# Shared by cluster-up.sh, cluster-down.sh and cluster-load.sh: paths, logging, pid files.
+# Sourced, not run. Every path the cluster writes lives under $STATE (one `rm -rf` undoes it).
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+source "$here/versions.env"
+CACHE=${STELLARS_CACHE:-$HOME/.cache/stellars}
+BIN="$CACHE/cluster-$KUBE_VERSION/bin"
+STATE=${STELLARS_CLUSTER_STATE:-/var/lib/stellars/cluster}
+PKI="$STATE/pki"
+LOGS="$STATE/logs"
+RUN="$STATE/run"                        # pid files
+CONTAINERD_SOCK="$STATE/containerd/containerd.sock"
+KUBECONFIG_ADMIN="$STATE/admin.kubeconfig"
+NODE_NAME=stellars-node
+POD_CIDR=10.244.0.0/16
+NODE_POD_RANGE=10.244.0.0/24            # one node: the bridge CNI hands out this range
+SERVICE_CIDR=10.96.0.0/12
+API_SERVICE_IP=10.96.0.1
+DNS_SERVICE_IP=10.96.0.10
+CNI_NETWORK=stellars                    # CNI network name; also tags its iptables rules
+CNI_BRIDGE=stellars0
+PAUSE_IMAGE=stellars/pause:3.10
+COREDNS_IMAGE=stellars/coredns:$COREDNS_VERSION
+LOCAL_PATH_IMAGE=stellars/local-path-provisioner:$LOCAL_PATH_VERSION
+export PATH="$BIN:$PATH"
+
+say() { echo "==> ${SCRIPT_NAME:-cluster}: $*"; }
+
+# fail STEP [LOG]: names the failed step, shows the log tail, exits non-zero.
+fail() {
+  echo "${SCRIPT_NAME:-cluster}: step '$1' failed" >&2
+  if [ -n "${2:-}" ] && [ -f "$2" ]; then
+    echo "--- last 40 lines of $2 ---" >&2
+    tail -n 40 "$2" >&2
+  fi
+  exit 1
+}
+
+# pid_of NAME: prints the pid recorded for NAME when that process is alive and still runs
+# NAME's binary (a pid file left by a killed run may name a recycled pid).
+pid_of() {
+  local file="$RUN/$1.pid" pid
+  [ -f "$file" ] || return 1
+  pid=$(cat "$file")
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "$1"; then
+    echo "$pid"
+  else
+    rm -f "$file"
+    return 1
+  fi
+}
+
+# ctr_k8s ARGS...: containerd's CLI against the cluster's own containerd, CRI namespace.
+ctr_k8s() { ctr --address "$CONTAINERD_SOCK" --namespace k8s.io "$@"; }
+
+# import_image IMAGE: copies a local Docker image into the cluster's containerd, unless the
+# same image (by Docker image ID) was imported before.
+import_image() {
+  local image=$1 id marker
+  id=$(docker image inspect --format '{{.Id}}' "$image" 2>/dev/null) \
+    || { echo "${SCRIPT_NAME:-cluster}: no local Docker image '$image'" >&2; return 1; }
+  marker="$STATE/containerd/imported/$(echo "$image" | tr '/:' '__')"
+  if [ "$(cat "$marker" 2>/dev/null)" = "$id" ] && ctr_k8s images ls -q | grep -qx "$(qualified "$image")"; then
+    return 0
+  fi
+  say "importing $image into containerd"
+  docker save "$image" | ctr_k8s images import - >/dev/null || return 1
+  mkdir -p "$(dirname "$marker")" && echo "$id" >"$marker"
+}
+
+# qualified IMAGE: the name containerd stores (docker.io/library/x:tag style).
+qualified() {
+  local name=$1
+  case $name in */*) ;; *) name="library/$name" ;; esac
+  case ${name%%/*} in *.*|*:*|localhost) ;; *) name="docker.io/$name" ;; esac
+  case ${name##*/} in *:*|*@*) ;; *) name="$name:latest" ;; esac
+  echo "$name"
+}
+
+# stop NAME: TERM, then KILL after 10 s, the process named by NAME's pid file.
+stop() {
+  local pid i
+  pid=$(pid_of "$1") || return 0
+  say "stopping $1 (pid $pid)"
+  kill "$pid" 2>/dev/null || true
+  for i in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  kill -9 "$pid" 2>/dev/null || true
+  rm -f "$RUN/$1.pid"
+}
+
+# clear_runtime_leftovers: what a killed containerd/kubelet leaves behind: container shims and
+# pod processes, mounts under $STATE, CNI address leases, this cluster's iptables rules. Only
+# called while containerd is not running, so every pod is already gone for the runtime.
+clear_runtime_leftovers() {
+  local proc pids mnt
+  for proc in /proc/[0-9]*; do  # shims of our containerd name its socket on their command line
+    tr '\0' ' ' <"$proc/cmdline" 2>/dev/null | grep -q -- "-address $CONTAINERD_SOCK " \
+      && kill -9 "${proc#/proc/}" 2>/dev/null
+  done
+  for root in /sys/fs/cgroup/pids/kubepods /sys/fs/cgroup/kubepods; do  # cgroup v1, v2
+    [ -d "$root" ] || continue
+    pids=$(find "$root" -name cgroup.procs -exec cat {} + 2>/dev/null || true)
+    [ -z "$pids" ] || kill -9 $pids 2>/dev/null || true
+  done
+  awk '{print $5}' /proc/self/mountinfo | grep "^$STATE/" | sort -r | while read -r mnt; do
+    umount -l "$mnt" 2>/dev/null || true
+  done
+  rm -rf "$STATE/containerd/state" "$STATE/cni/ipam"
+  remove_network_rules
+}
+
+# remove_network_rules: this cluster's own chains, and the CNI plugins' rules for its network.
+remove_network_rules() {
+  local table rule chains chain
+  iptables -D FORWARD -j STELLARS-FORWARD 2>/dev/null || true
+  iptables -F STELLARS-FORWARD 2>/dev/null && iptables -X STELLARS-FORWARD
+  iptables -t nat -D POSTROUTING -j STELLARS-POSTROUTING 2>/dev/null || true
+  iptables -t nat -F STELLARS-POSTROUTING 2>/dev/null && iptables -t nat -X STELLARS-POSTROUTING
+  for table in nat filter; do
+    # portmap and bridge tag their rules with the network name; their per-pod chains follow.
+    chains=$(iptables-save -t "$table" | grep -F -- "name: \\\"$CNI_NETWORK\\\"" \
+      | grep -o -- '-j CNI-[A-Za-z0-9-]*' | awk '{print $2}' | sort -u || true)
+    iptables-save -t "$table" | grep -F -- "name: \\\"$CNI_NETWORK\\\"" | grep '^-A ' | while read -r rule; do
+      eval "iptables -t $table -D ${rule#-A }" 2>/dev/null || true
+    done
+    for chain in $chains; do
+      case $chain in CNI-HOSTPORT-*) continue ;; esac  # shared by every CNI network: keep
+      iptables -t "$table" -F "$chain" 2>/dev/null && iptables -t "$table" -X "$chain" 2>/dev/null || true
+    done
+  done
+}

@@ -1,0 +1,270 @@
+"""`helm template` renders valid Kubernetes 1.33 manifests for every supported value set."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.unit.chart.chart_binaries import pinned_versions
+from tests.unit.chart.chart_render import NAMESPACE, RELEASE, Rendered, template
+from tests.unit.chart.kube_schemas import LOCATION_TEMPLATE
+
+OPERATOR = f"{RELEASE}-stellars-jupyterhub-operator"
+STANDARD_LABELS = {
+    "app.kubernetes.io/name": "stellars-jupyterhub",
+    "app.kubernetes.io/instance": RELEASE,
+    "app.kubernetes.io/version": "0.1.0",
+    "app.kubernetes.io/managed-by": "Helm",
+    "app.kubernetes.io/part-of": "stellars-jupyterhub-ds",
+}
+
+# Value sets the chart supports; each must render and validate against Kubernetes 1.33.
+VALUE_SETS: dict[str, dict[str, Any]] = {
+    "defaults": {},
+    "hub": {"hub": {"create": True}},
+    "watch-namespaces": {
+        "watchNamespaces": [NAMESPACE, "team-a", "team-b"],
+        "hub": {"create": True, "name": "lab"},
+    },
+    "custom-resources": {
+        "operator": {
+            "resources": {
+                "requests": {"cpu": "200m", "memory": "300Mi"},
+                "limits": {"cpu": 1, "memory": "1Gi", "ephemeral-storage": "1Gi"},
+            },
+            "extraArgs": ["--verbose"],
+            "extraEnv": [
+                {"name": "TZ", "value": "UTC"},
+                {"name": "NODE", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}},
+            ],
+            "imagePullSecrets": ["registry-credentials"],
+            "podAnnotations": {"example.org/team": "data"},
+            "podLabels": {"team": "data"},
+            "nodeSelector": {"kubernetes.io/os": "linux"},
+            "tolerations": [{"key": "dedicated", "operator": "Exists", "effect": "NoSchedule"}],
+            "affinity": {
+                "nodeAffinity": {
+                    "requiredDuringSchedulingIgnoredDuringExecution": {
+                        "nodeSelectorTerms": [
+                            {
+                                "matchExpressions": [
+                                    {
+                                        "key": "kubernetes.io/arch",
+                                        "operator": "In",
+                                        "values": ["amd64"],
+                                    }
+                                ]
+                            }
+                        ]
+                    }
+                }
+            },
+            "priorityClassName": "system-cluster-critical",
+            "image": {"tag": "0.1.0-dev", "pullPolicy": "Never"},
+        },
+    },
+    "ingress-hub": {
+        "hub": {
+            "create": True,
+            "name": "team",
+            "labels": {"team": "data"},
+            "annotations": {"example.org/owner": "data-team"},
+            "spec": {
+                "notebookImage": "stellars/jupyterlab-slim:0.1.0",
+                "baseUrl": "/hub-team",
+                "admin": {"name": "boss"},
+                "storage": {"storageClass": "local-path", "workspace": "10Gi"},
+                "exposure": {
+                    "ingress": {
+                        "enabled": True,
+                        "className": "nginx",
+                        "host": "hub.example.org",
+                        "tlsSecretName": "hub-example-org-tls",
+                    }
+                },
+            },
+        }
+    },
+    "existing-service-account": {
+        "operator": {"serviceAccount": {"create": False, "name": "platform-operator"}},
+        "rbac": {"create": False},
+        "fullnameOverride": "platform",
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def rendered(helm: Path) -> dict[str, Rendered]:
+    results = {name: template(helm, values) for name, values in VALUE_SETS.items()}
+    for name, result in results.items():
+        assert result.returncode == 0, f"{name}: helm template failed:\n{result.stderr}"
+    return results
+
+
+@pytest.mark.parametrize("value_set", sorted(VALUE_SETS))
+def test_rendered_manifests_validate_against_kubernetes_1_33(
+    value_set: str, rendered: dict[str, Rendered], kubeconform: Path, kube_schema_dir: Path
+) -> None:
+    result = subprocess.run(
+        [
+            str(kubeconform),
+            "-strict",
+            "-summary",
+            "-output",
+            "json",
+            "-kubernetes-version",
+            pinned_versions()["KUBE_VERSION"].lstrip("v"),
+            "-schema-location",
+            f"{kube_schema_dir}/{LOCATION_TEMPLATE}",
+            "-",
+        ],
+        input=rendered[value_set].text,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, f"kubeconform rejected {value_set}:\n{result.stdout}"
+    summary = json.loads(result.stdout)["summary"]
+    assert summary["valid"] == len(rendered[value_set].manifests)
+    assert summary["invalid"] == summary["errors"] == summary["skipped"] == 0
+
+
+def test_defaults_render_the_crd_the_operator_and_cluster_wide_rbac(
+    rendered: dict[str, Rendered],
+) -> None:
+    assert rendered["defaults"].kinds() == [
+        "ClusterRole",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "ClusterRoleBinding",
+        "CustomResourceDefinition",
+        "Deployment",
+        "ServiceAccount",
+    ]
+
+
+def test_every_object_carries_the_standard_labels(rendered: dict[str, Rendered]) -> None:
+    for name, result in rendered.items():
+        for manifest in result.manifests:
+            if manifest["kind"] == "CustomResourceDefinition":
+                continue  # the CRD is the repository's file, byte for byte
+            labels = manifest["metadata"]["labels"]
+            where = f"{name}: {manifest['kind']}/{manifest['metadata']['name']}"
+            assert labels.items() >= STANDARD_LABELS.items(), where
+            assert labels["helm.sh/chart"] == "stellars-jupyterhub-0.1.0", where
+            if manifest["kind"] != "StellarsHub":
+                assert labels["app.kubernetes.io/component"] == "operator", where
+
+
+def test_operator_deployment_is_one_hardened_replica(rendered: dict[str, Rendered]) -> None:
+    deployment = rendered["defaults"].one("Deployment", OPERATOR)
+    spec = deployment["spec"]
+    assert spec["replicas"] == 1
+    assert spec["strategy"] == {"type": "Recreate"}
+    pod = spec["template"]["spec"]
+    assert pod["serviceAccountName"] == OPERATOR
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["runAsUser"] == 1000
+    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    (container,) = pod["containers"]
+    assert container["image"] == "stellars/stellars-operator:0.1.0"
+    assert container["args"] == [
+        "--all-namespaces",
+        "--liveness=http://0.0.0.0:8080/healthz",
+    ]
+    assert container["ports"] == [{"name": "health", "containerPort": 8080, "protocol": "TCP"}]
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "health"}
+    security = container["securityContext"]
+    assert security["readOnlyRootFilesystem"] is True
+    assert security["allowPrivilegeEscalation"] is False
+    assert security["capabilities"] == {"drop": ["ALL"]}
+    assert security["runAsNonRoot"] is True
+    assert security["runAsUser"] == 1000
+    assert security["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert container["volumeMounts"] == [{"name": "tmp", "mountPath": "/tmp"}]
+    assert pod["volumes"][0]["name"] == "tmp" and "emptyDir" in pod["volumes"][0]
+    assert container["resources"] == {
+        "requests": {"cpu": "50m", "memory": "128Mi"},
+        "limits": {"cpu": "500m", "memory": "256Mi"},
+    }
+
+
+def test_custom_values_reach_the_operator_pod(rendered: dict[str, Rendered]) -> None:
+    values = VALUE_SETS["custom-resources"]["operator"]
+    pod = rendered["custom-resources"].one("Deployment")["spec"]["template"]
+    (container,) = pod["spec"]["containers"]
+    assert container["resources"] == values["resources"]
+    assert container["image"] == "stellars/stellars-operator:0.1.0-dev"
+    assert container["imagePullPolicy"] == "Never"
+    assert container["args"][-1] == "--verbose"
+    assert container["env"][-2:] == values["extraEnv"]
+    assert pod["metadata"]["labels"]["team"] == "data"
+    assert pod["metadata"]["annotations"] == values["podAnnotations"]
+    for key in ("nodeSelector", "tolerations", "affinity", "priorityClassName"):
+        assert pod["spec"][key] == values[key], key
+    assert pod["spec"]["imagePullSecrets"] == [{"name": "registry-credentials"}]
+
+
+def test_watch_namespaces_get_roles_and_nodes_stay_cluster_scoped(
+    rendered: dict[str, Rendered],
+) -> None:
+    result = rendered["watch-namespaces"]
+    watched = VALUE_SETS["watch-namespaces"]["watchNamespaces"]
+    (container,) = result.one("Deployment")["spec"]["template"]["spec"]["containers"]
+    assert container["args"][:3] == [f"--namespace={ns}" for ns in watched]
+    assert "--all-namespaces" not in container["args"]
+    roles = [m for m in result.manifests if m["kind"] == "Role" and m["metadata"]["name"] == OPERATOR]
+    bindings = [m for m in result.manifests if m["kind"] == "RoleBinding"]
+    assert sorted(r["metadata"]["namespace"] for r in roles) == sorted(watched)
+    assert {b["metadata"]["namespace"] for b in bindings} >= set(watched)
+    (cluster_role,) = [m for m in result.manifests if m["kind"] == "ClusterRole"]
+    resources = {r for rule in cluster_role["rules"] for r in rule["resources"]}
+    assert resources == {"nodes", "customresourcedefinitions", "namespaces"}
+    for rule in cluster_role["rules"]:
+        assert set(rule["verbs"]) <= {"get", "list", "watch"}
+
+
+def test_hub_create_renders_the_stellarshub_and_its_uninstall_hook(
+    rendered: dict[str, Rendered],
+) -> None:
+    assert "StellarsHub" not in rendered["defaults"].kinds()
+    hub = rendered["ingress-hub"].one("StellarsHub", "team")
+    assert hub["apiVersion"] == "stellars.io/v1alpha1"
+    assert hub["metadata"]["namespace"] == NAMESPACE
+    assert hub["metadata"]["labels"]["team"] == "data"
+    assert hub["metadata"]["annotations"] == {"example.org/owner": "data-team"}
+    assert hub["spec"] == VALUE_SETS["ingress-hub"]["hub"]["spec"]
+    assert rendered["hub"].one("StellarsHub", "stellars")["spec"] == {}
+    job = rendered["hub"].one("Job")
+    assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-delete"
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    assert {"name": "HUB_NAME", "value": "stellars"} in container["env"]
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    hook_role = rendered["hub"].one("Role")
+    assert hook_role["rules"] == [
+        {
+            "apiGroups": ["stellars.io"],
+            "resources": ["stellarshubs"],
+            "resourceNames": ["stellars"],
+            "verbs": ["get", "delete"],
+        }
+    ]
+
+
+def test_existing_service_account_without_rbac(rendered: dict[str, Rendered]) -> None:
+    result = rendered["existing-service-account"]
+    assert result.kinds() == ["CustomResourceDefinition", "Deployment"]
+    deployment = result.one("Deployment", "platform-operator")
+    assert deployment["spec"]["template"]["spec"]["serviceAccountName"] == "platform-operator"
+
+
+def test_hub_outside_the_watched_namespaces_fails_with_a_clear_message(helm: Path) -> None:
+    result = template(helm, {"watchNamespaces": ["team-a"], "hub": {"create": True}})
+    assert result.returncode != 0
+    assert "the release namespace" in result.stderr
+    assert "is not in watchNamespaces" in result.stderr

@@ -33,7 +33,9 @@ def run_in(image: str, *command: str, entrypoint: str | None = None) -> str:
 @pytest.fixture(scope="module", autouse=True)
 def _images_present(docker_engine: None) -> None:
     for image in (HUB, OPERATOR, LAB):
-        inspect = subprocess.run(["docker", "image", "inspect", image], capture_output=True)
+        inspect = subprocess.run(
+            ["docker", "image", "inspect", image], capture_output=True, check=False
+        )
         assert inspect.returncode == 0, f"{image} is missing: run `make images` first"
 
 
@@ -48,7 +50,8 @@ def test_hub_image_holds_both_spawners_the_authenticator_and_our_package() -> No
     script = (
         "import dockerspawner, kubespawner, nativeauthenticator, stellars_hub;"
         "from importlib.metadata import version as v;"
-        "print(v('dockerspawner'), v('jupyterhub-kubespawner'), v('jupyterhub-nativeauthenticator'))"
+        "print(v('dockerspawner'), v('jupyterhub-kubespawner'),"
+        " v('jupyterhub-nativeauthenticator'))"
     )
     assert run_in(HUB, "python3", "-c", script, entrypoint="") == "14.0.0 7.1.0 1.3.0"
 

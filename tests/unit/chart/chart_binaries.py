@@ -22,8 +22,8 @@ BUILD_TIMEOUT_S = 1800
 def pinned_versions() -> dict[str, str]:
     """tests/cluster/versions.env as a dict (KEY=value lines)."""
     versions: dict[str, str] = {}
-    for line in (CLUSTER_DIR / "versions.env").read_text(encoding="utf-8").splitlines():
-        line = line.strip()
+    for raw in (CLUSTER_DIR / "versions.env").read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
         if line and not line.startswith("#") and "=" in line:
             key, value = line.split("=", 1)
             versions[key.strip()] = value.strip().strip("\"'")

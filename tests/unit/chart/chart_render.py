@@ -68,7 +68,15 @@ def template(
     include_crds: bool = True,
     chart: Path = CHART,
 ) -> Rendered:
-    command = [str(helm), "template", RELEASE, str(chart), "--namespace", namespace, *_kube_version()]
+    command = [
+        str(helm),
+        "template",
+        RELEASE,
+        str(chart),
+        "--namespace",
+        namespace,
+        *_kube_version(),
+    ]
     if include_crds:
         command.append("--include-crds")
     result = _run(command, values)

@@ -14,8 +14,13 @@ from dockerspawner import DockerSpawner
 from traitlets.config import Config
 
 from stellars_hub.gpu.probe import ALL_GPUS, GpuDecision
-from stellars_hub.lab import SHARED_DIR, USER_VOLUMES, WORKSPACE_DIR, gpu_environment
-from stellars_hub.lab import service_environment
+from stellars_hub.lab import (
+    SHARED_DIR,
+    USER_VOLUMES,
+    WORKSPACE_DIR,
+    gpu_environment,
+    service_environment,
+)
 from stellars_hub.names import safe_name
 from stellars_hub.settings import HubSettings
 
@@ -26,7 +31,7 @@ SHARED_VOLUME: Final = "jupyterhub_shared"
 START_TIMEOUT_S: Final = 300
 
 
-class LabImageUnavailable(Exception):
+class LabImageUnavailableError(Exception):
     """The lab image is neither on the host nor pullable; `jupyterhub_message` reaches the user."""
 
     def __init__(self, image: str, detail: str) -> None:
@@ -48,7 +53,7 @@ class StellarsDockerSpawner(DockerSpawner):  # type: ignore[misc]
             await super().pull_image(image)
         except docker.errors.DockerException as error:
             detail = " ".join(str(getattr(error, "explanation", None) or error).split())
-            raise LabImageUnavailable(image, detail[:300]) from error
+            raise LabImageUnavailableError(image, detail[:300]) from error
 
     async def stop(self, now: bool = False) -> None:
         # JupyterHub stops a server whose start failed; when no container was created
@@ -74,7 +79,7 @@ def docker_spawner_traits(settings: HubSettings, *, gpu: GpuDecision) -> dict[st
     environment.update(gpu_environment(enabled=gpu.enabled, detected=gpu.detected))
     return {
         "image": settings.notebook_image,
-        # Pull at first use, as the seed did; a failed pull becomes LabImageUnavailable.
+        # Pull at first use, as the seed did; a failed pull becomes LabImageUnavailableError.
         "pull_policy": "ifnotpresent",
         "network_name": settings.network_name,
         # The hub is on the same network: talk to labs by their internal address.

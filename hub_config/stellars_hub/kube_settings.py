@@ -177,15 +177,17 @@ class _Reader:
         value = self._document.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise self._error(key, value, "a whole number above 0")
-        return value
+        return int(value)
 
     def strings(self, key: str) -> dict[str, str]:
         value = self._document.get(key) or {}
+        # Numbers are accepted as their text: `"cpu": 2` means what `"cpu": "2"` means.
         if not isinstance(value, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+            isinstance(item, str | int | float) and not isinstance(item, bool)
+            for item in value.values()
         ):
             raise self._error(key, value, "an object of string values")
-        return dict(value)
+        return {str(name): str(item) for name, item in value.items()}
 
     def objects(self, key: str) -> tuple[Mapping[str, Any], ...]:
         value = self._document.get(key) or []

@@ -153,7 +153,8 @@ def _admin_user(env: _Environment) -> str:
 def _base_url(env: _Environment) -> str:
     value = env.get("JUPYTERHUB_BASE_URL", "/jupyterhub")
     if not value.startswith("/") or any(c.isspace() or c in "?#" for c in value):
-        raise _invalid("JUPYTERHUB_BASE_URL", value, "a URL path starting with / (e.g. /jupyterhub)")
+        accepts = "a URL path starting with / (e.g. /jupyterhub)"
+        raise _invalid("JUPYTERHUB_BASE_URL", value, accepts)
     # JupyterHub wants the trailing slash; people write the prefix without it.
     return value.rstrip("/") + "/"
 

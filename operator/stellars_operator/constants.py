@@ -24,9 +24,9 @@ GPU_SETTINGS_DIR: Final = "/etc/stellars/gpu"
 GPU_SETTINGS_FILE: Final = "gpu.json"
 
 # Keys of the `<hub>-secrets` Secret.
-SECRET_COOKIE: Final = "cookie-secret"
-SECRET_PROXY_TOKEN: Final = "proxy-token"
-SECRET_ADMIN_PASSWORD: Final = "admin-password"
+SECRET_COOKIE: Final = "cookie-secret"  # noqa: S105 (a key name)
+SECRET_PROXY_TOKEN: Final = "proxy-token"  # noqa: S105
+SECRET_ADMIN_PASSWORD: Final = "admin-password"  # noqa: S105
 
 # The annotation on the hub pod template whose change rolls the hub.
 CONFIG_HASH_ANNOTATION: Final = "stellars.io/config-hash"

@@ -16,9 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubernetes.utils import parse_quantity
-
-from stellars_operator.spec import DEFAULT_GPU_RESOURCE, GpuSpec
+from stellars_operator.spec import DEFAULT_GPU_RESOURCE, GpuSpec, quantity
 
 # Resource names that are GPUs, in order of preference when several are offered.
 PREFERRED_RESOURCES = ("nvidia.com/gpu", "amd.com/gpu")
@@ -113,7 +111,7 @@ def _gpu_resources(node: Mapping[str, Any]) -> dict[str, int]:
         if not is_gpu_resource(name):
             continue
         try:
-            count = int(parse_quantity(str(value)))
+            count = int(quantity(str(value)))
         except ValueError:
             continue
         if count > 0:
@@ -149,6 +147,30 @@ def read_node(node: Mapping[str, Any]) -> NodeGpu:
         label_count=labels.get("nvidia.com/gpu.count"),
         taints=taints,
     )
+
+
+def node_essentials(node: Mapping[str, Any]) -> dict[str, Any]:
+    """The parts of a Node that GPU detection reads (what the operator keeps in memory)."""
+    meta = node.get("metadata") or {}
+    spec = node.get("spec") or {}
+    status = node.get("status") or {}
+    return {
+        "metadata": {"name": meta.get("name"), "labels": dict(meta.get("labels") or {})},
+        "spec": {
+            "unschedulable": bool(spec.get("unschedulable", False)),
+            "taints": [dict(t) for t in spec.get("taints") or []],
+        },
+        "status": {
+            "allocatable": {
+                k: v for k, v in (status.get("allocatable") or {}).items() if is_gpu_resource(k)
+            },
+            "conditions": [
+                {"type": c.get("type"), "status": c.get("status")}
+                for c in status.get("conditions") or []
+                if c.get("type") == "Ready"
+            ],
+        },
+    }
 
 
 def tolerations_for(taints: Iterable[Mapping[str, str]]) -> list[dict[str, str]]:
@@ -236,7 +258,11 @@ def decide(nodes: Sequence[Mapping[str, Any]], gpu: GpuSpec) -> GpuDecision:
         )
     if gpu.per_user == 0:
         return GpuDecision(
-            enabled=False, available=False, code="PerUserZero", reason="gpu.perUser is 0", nodes=seen
+            enabled=False,
+            available=False,
+            code="PerUserZero",
+            reason="gpu.perUser is 0",
+            nodes=seen,
         )
 
     candidates = [n for n in seen if n.counts and _matches(n.labels, gpu.node_selector)]
@@ -258,8 +284,11 @@ def decide(nodes: Sequence[Mapping[str, Any]], gpu: GpuSpec) -> GpuDecision:
             count=gpu.per_user,
             node_selector=dict(gpu.node_selector),
             tolerations=tuple(gpu.tolerations)
-            + tuple(t for t in tolerations_for(t for n in hosts for t in n.taints)
-                    if t not in gpu.tolerations),
+            + tuple(
+                t
+                for t in tolerations_for(t for n in hosts for t in n.taints)
+                if t not in gpu.tolerations
+            ),
             nodes=seen,
         )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Literal, cast
 
 from kubernetes.utils import parse_quantity
@@ -153,6 +154,12 @@ class Hub:
     generation: int = 1
 
 
+def quantity(value: str) -> Decimal:
+    """A Kubernetes quantity ("500m", "2Gi") as a number; ValueError when it is not one."""
+    parsed: Decimal = parse_quantity(value)  # type: ignore[no-untyped-call]
+    return parsed
+
+
 # --- reading -------------------------------------------------------------------------------
 
 
@@ -190,11 +197,14 @@ def _int(raw: Mapping[str, Any], key: str, path: str, default: int) -> int:
     value = raw.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int):
         raise SpecError(f"{path}.{key}", "must be an integer")
-    return value
+    return int(value)
 
 
 def _str_map(raw: Mapping[str, Any], key: str, path: str) -> dict[str, str]:
-    return {str(k): _str(_obj(raw, key, path), str(k), f"{path}.{key}", "") for k in _obj(raw, key, path)}
+    return {
+        str(k): _str(_obj(raw, key, path), str(k), f"{path}.{key}", "")
+        for k in _obj(raw, key, path)
+    }
 
 
 def _resources(raw: Mapping[str, Any], path: str, default: Resources) -> Resources:
@@ -238,7 +248,9 @@ def parse_spec(raw: Mapping[str, Any]) -> HubSpec:
         notebook_image=_str(raw, "notebookImage", "spec", DEFAULT_NOTEBOOK_IMAGE),
         image_pull_policy=_str(raw, "imagePullPolicy", "spec", "IfNotPresent"),
         base_url=_str(raw, "baseUrl", "spec", "/jupyterhub"),
-        admin=AdminSpec(name=_str(admin, "name", "spec.admin", "admin"), password_secret_ref=password_ref),
+        admin=AdminSpec(
+            name=_str(admin, "name", "spec.admin", "admin"), password_secret_ref=password_ref
+        ),
         signup=SignupSpec(
             enabled=_bool(signup, "enabled", "spec.signup", True),
             open_signup=_bool(signup, "openSignup", "spec.signup", False),
@@ -273,7 +285,9 @@ def parse_spec(raw: Mapping[str, Any]) -> HubSpec:
             glances=_bool(services, "glances", "spec.services", True),
             tensorboard=_bool(services, "tensorboard", "spec.services", True),
         ),
-        hub_resources=_resources(_obj(resources, "hub", "spec.resources"), "spec.resources.hub", HUB_RESOURCES),
+        hub_resources=_resources(
+            _obj(resources, "hub", "spec.resources"), "spec.resources.hub", HUB_RESOURCES
+        ),
         user_resources=_resources(
             _obj(resources, "user", "spec.resources"), "spec.resources.user", USER_RESOURCES
         ),
@@ -311,8 +325,8 @@ def _quantity_order(resources: Resources, path: str) -> list[SpecError]:
     problems = []
     for key in ("cpu", "memory"):
         try:
-            request = parse_quantity(resources.requests[key])
-            limit = parse_quantity(resources.limits[key])
+            request = quantity(resources.requests[key])
+            limit = quantity(resources.limits[key])
         except ValueError:
             problems.append(SpecError(f"{path}.{key}", "is not a Kubernetes quantity"))
             continue
@@ -343,7 +357,9 @@ def check_hub(hub: Hub) -> list[SpecError]:
     problems += _quantity_order(spec.user_resources, "spec.resources.user")
     ingress = spec.exposure.ingress
     if ingress.enabled and not ingress.host:
-        problems.append(SpecError("spec.exposure.ingress.host", "is required when ingress is enabled"))
+        problems.append(
+            SpecError("spec.exposure.ingress.host", "is required when ingress is enabled")
+        )
     ref = spec.admin.password_secret_ref
     if ref is not None and not ref.name:
         problems.append(SpecError("spec.admin.passwordSecretRef.name", "must not be empty"))

@@ -88,7 +88,9 @@ def desired_conditions(hub: Hub, seen: Observation) -> list[dict[str, Any]]:
     waiting = [d for d in (seen.hub, seen.proxy) if not d.available]
     if is_degraded:
         ready = _condition("Ready", False, "Degraded", degraded["message"], generation=gen)
-        progressing = _condition("Progressing", False, "Blocked", degraded["message"], generation=gen)
+        progressing = _condition(
+            "Progressing", False, "Blocked", degraded["message"], generation=gen
+        )
     elif waiting:
         reason = "HubNotAvailable" if not seen.hub.available else "ProxyNotAvailable"
         message = "; ".join(d.message for d in waiting)
@@ -166,7 +168,9 @@ def gpu_status_patch(
     hub: Hub, gpu: GpuDecision, *, previous: Mapping[str, Any], now: str
 ) -> dict[str, Any]:
     """Only `status.gpu` and the GPUAvailable condition: what the Node watcher changes."""
-    wanted = _condition("GPUAvailable", gpu.available, gpu.code, gpu.reason, generation=hub.generation)
+    wanted = _condition(
+        "GPUAvailable", gpu.available, gpu.code, gpu.reason, generation=hub.generation
+    )
     others = [c for c in previous.get("conditions") or [] if c.get("type") != "GPUAvailable"]
     merged = merge_conditions(previous.get("conditions") or [], [wanted], now=now)
     return {"gpu": gpu.to_status(), "conditions": [*others, *merged]}

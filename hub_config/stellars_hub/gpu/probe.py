@@ -30,7 +30,10 @@ from stellars_hub.settings import GpuMode
 CACHE_FILE: Final = "gpu-inventory.json"
 # Every GPU, as `docker run --gpus all` asks for them.
 ALL_GPUS: Final = {"Driver": "", "Count": -1, "Capabilities": [["gpu"]]}
-_PROBE_LABEL: Final = {"app.kubernetes.io/part-of": "stellars-jupyterhub-ds", "stellars.io/probe": "gpu"}
+_PROBE_LABELS: Final = {
+    "app.kubernetes.io/part-of": "stellars-jupyterhub-ds",
+    "stellars.io/probe": "gpu",
+}
 
 log = logging.getLogger("JupyterHub.stellars.gpu")
 
@@ -49,9 +52,8 @@ def decide_gpu(mode: GpuMode, *, probe: Callable[[], GpuInventory]) -> GpuDecisi
     if mode is GpuMode.OFF:
         return GpuDecision(enabled=False, detected=False, reason="off (ENABLE_GPU_SUPPORT=0)")
     if mode is GpuMode.ON:
-        return GpuDecision(
-            enabled=True, detected=False, reason="on, trusted without probing (ENABLE_GPU_SUPPORT=1)"
-        )
+        reason = "on, trusted without probing (ENABLE_GPU_SUPPORT=1)"
+        return GpuDecision(enabled=True, detected=False, reason=reason)
     inventory = probe()
     return GpuDecision(
         enabled=inventory.available, detected=inventory.available, reason=inventory.reason
@@ -68,7 +70,7 @@ def probe_gpus(client: Any, *, image: str, timeout_s: int) -> GpuInventory:
             image,
             command=list(QUERY_COMMAND),
             device_requests=[DeviceRequest(**ALL_GPUS)],
-            labels=_PROBE_LABEL,
+            labels=_PROBE_LABELS,
         )
     except docker.errors.DockerException as error:
         return no_gpu(f"probe container could not be created from {image}: {_explain(error)}")
@@ -88,9 +90,7 @@ def detect_docker_gpus(*, image: str, timeout_s: int, cache_dir: Path) -> GpuInv
         inventory = probe_gpus(client, image=image, timeout_s=timeout_s)
     record_inventory(inventory, path=cache_dir / CACHE_FILE, image=image, now=datetime.now(UTC))
     models = ", ".join(inventory.models) or "none"
-    log.info(
-        "GPU probe: %d GPU(s), model %s; %s", inventory.count, models, inventory.reason
-    )
+    log.info("GPU probe: %d GPU(s), model %s; %s", inventory.count, models, inventory.reason)
     return inventory
 
 

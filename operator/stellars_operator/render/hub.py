@@ -91,7 +91,12 @@ def render_hub_deployment(hub: Hub) -> dict[str, Any]:
         "name": "settings",
         "projected": {
             "sources": [
-                {"configMap": {"name": names.config, "items": [{"key": SETTINGS_FILE, "path": SETTINGS_FILE}]}},
+                {
+                    "configMap": {
+                        "name": names.config,
+                        "items": [{"key": SETTINGS_FILE, "path": SETTINGS_FILE}],
+                    }
+                },
                 {
                     "configMap": {
                         "name": names.gpu_config,

@@ -35,7 +35,9 @@ def render_ingress(hub: Hub) -> list[dict[str, Any]]:
     if ingress.class_name:
         spec["ingressClassName"] = ingress.class_name
     if ingress.tls_secret_name:
-        spec["tls"] = [{"hosts": [ingress.host] if ingress.host else [], "secretName": ingress.tls_secret_name}]
+        spec["tls"] = [
+            {"hosts": [ingress.host] if ingress.host else [], "secretName": ingress.tls_secret_name}
+        ]
     return [
         {
             "apiVersion": "networking.k8s.io/v1",

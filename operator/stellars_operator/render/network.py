@@ -3,7 +3,7 @@
 from typing import Any
 
 from stellars_operator.constants import HUB_PORT, PROXY_API_PORT, PROXY_PUBLIC_PORT, SINGLEUSER_PORT
-from stellars_operator.labels import Component, ChildNames, selector_labels
+from stellars_operator.labels import ChildNames, Component, selector_labels
 from stellars_operator.render.metadata import object_meta
 from stellars_operator.spec import Hub
 
@@ -16,9 +16,7 @@ def _tcp(port: int) -> dict[str, Any]:
     return {"protocol": "TCP", "port": port}
 
 
-def _policy(
-    hub: Hub, *, name: str, component: Component, spec: dict[str, Any]
-) -> dict[str, Any]:
+def _policy(hub: Hub, *, name: str, component: Component, spec: dict[str, Any]) -> dict[str, Any]:
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",

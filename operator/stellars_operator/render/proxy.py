@@ -98,7 +98,9 @@ def render_proxy_services(hub: Hub) -> list[dict[str, Any]]:
             "spec": {
                 "type": "ClusterIP",
                 "selector": selector,
-                "ports": [{"name": "api", "port": PROXY_API_PORT, "targetPort": "api", "protocol": "TCP"}],
+                "ports": [
+                    {"name": "api", "port": PROXY_API_PORT, "targetPort": "api", "protocol": "TCP"}
+                ],
             },
         },
         {
@@ -109,7 +111,12 @@ def render_proxy_services(hub: Hub) -> list[dict[str, Any]]:
                 "type": hub.spec.exposure.service_type,
                 "selector": selector,
                 "ports": [
-                    {"name": "http", "port": PROXY_SERVICE_PORT, "targetPort": "http", "protocol": "TCP"}
+                    {
+                        "name": "http",
+                        "port": PROXY_SERVICE_PORT,
+                        "targetPort": "http",
+                        "protocol": "TCP",
+                    }
                 ],
             },
         },

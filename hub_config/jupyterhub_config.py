@@ -1,0 +1,17 @@
+"""JupyterHub configuration for both paths (Compose and Kubernetes); stellars_hub does the work.
+
+A bad setting stops the hub here with one line on stderr that names the variable.
+"""
+
+import sys
+
+from stellars_hub.config import configure
+from stellars_hub.settings import SettingsError
+
+c = get_config()  # type: ignore[name-defined]  # noqa: F821 - JupyterHub provides get_config
+
+try:
+    configure(c)
+except SettingsError as error:
+    print(f"stellars-hub: configuration error: {error}", file=sys.stderr)
+    sys.exit(2)

@@ -1,0 +1,124 @@
+"""NativeAuthenticator as the platform uses it, and the admin account the hub makes itself.
+
+With plain NativeAuthenticator whoever signs up first under the admin's name becomes admin. Here
+the hub creates that account when it constructs its authenticator (right after NativeAuthenticator
+creates its table), with `JUPYTERHUB_ADMIN_PASSWORD` or a generated password kept in
+`$STELLARS_DATA_DIR/admin-password`, and sign-up refuses every admin name for good.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from nativeauthenticator import NativeAuthenticator
+from nativeauthenticator.orm import UserInfo
+from traitlets import Unicode
+from traitlets.config import Config
+
+from stellars_hub.settings import HubSettings
+
+ADMIN_PASSWORD_FILE: Final = "admin-password"  # noqa: S105 - a file name
+# NativeAuthenticator's lockout: this many failed logins, then a wait.
+ALLOWED_FAILED_LOGINS: Final = 5
+SECONDS_BEFORE_NEXT_TRY: Final = 600
+
+
+class AdminBootstrapError(RuntimeError):
+    """The admin account could not be created (e.g. a password NativeAuthenticator refuses)."""
+
+
+@dataclass(frozen=True)
+class AdminPassword:
+    value: str
+    # Where a person finds it, for the log line.
+    where: str
+
+
+def admin_password(*, from_environment: str, password_file: Path) -> AdminPassword:
+    """The environment's password, else the kept one, else a new one written to the file."""
+    if from_environment:
+        return AdminPassword(from_environment, "from the environment (JUPYTERHUB_ADMIN_PASSWORD)")
+    where = f"see {password_file}"
+    if password_file.exists():
+        return AdminPassword(password_file.read_text().strip(), where)
+    value = secrets.token_urlsafe(18)
+    # O_EXCL + 0600 from the start: the file is never readable by others, not even briefly.
+    descriptor = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as stream:
+        stream.write(value + "\n")
+    return AdminPassword(value, where)
+
+
+class StellarsAuthenticator(NativeAuthenticator):  # type: ignore[misc]
+    """NativeAuthenticator that owns the admin account instead of leaving it to sign-up."""
+
+    admin_password_from_environment = Unicode(
+        "", config=True, help="The admin's password; empty to use or generate the file's."
+    )
+    admin_password_file = Unicode(
+        "/data/admin-password", config=True, help="Where a generated admin password is kept."
+    )
+
+    def __init__(self, add_new_table: bool = True, **kwargs: Any) -> None:
+        super().__init__(add_new_table=add_new_table, **kwargs)
+        if add_new_table:
+            self.bootstrap_admins()
+
+    def bootstrap_admins(self) -> None:
+        for admin in sorted(self.admin_users):
+            self._bootstrap_admin(self.normalize_username(admin))
+
+    def _bootstrap_admin(self, name: str) -> None:
+        existing = UserInfo.find(self.db, name)
+        if existing is not None:
+            self.log.info("admin account %r exists; admin password: %s", name, self._where())
+            return
+        password = admin_password(
+            from_environment=self.admin_password_from_environment,
+            password_file=Path(self.admin_password_file),
+        )
+        # NativeAuthenticator's own create_user hashes with bcrypt and checks the password
+        # rules; ours refuses admin names, so call the parent's explicitly.
+        info = NativeAuthenticator.create_user(self, name, password.value)
+        if info is None:
+            raise AdminBootstrapError(
+                f"admin account {name!r} could not be created: NativeAuthenticator refused "
+                "the name or the password"
+            )
+        info.is_authorized = True
+        self.db.commit()
+        self.log.info("admin account %r created; admin password: %s", name, password.where)
+
+    def _where(self) -> str:
+        if self.admin_password_from_environment:
+            return "from the environment (JUPYTERHUB_ADMIN_PASSWORD) when first created"
+        if Path(self.admin_password_file).exists():
+            return f"see {self.admin_password_file}"
+        return "as set by the admin"
+
+    def create_user(self, username: str, password: str, **kwargs: Any) -> Any:
+        # Sign-up never creates an admin account: the hub made it, and if it was deleted
+        # the next start makes it again.
+        name = self.normalize_username(username)
+        if name in {self.normalize_username(admin) for admin in self.admin_users}:
+            self.log.warning("sign-up under the admin name %r refused", name)
+            return None
+        return super().create_user(username, password, **kwargs)
+
+
+def configure_auth(c: Config, settings: HubSettings) -> None:
+    """Sign-up with admin approval, lockout after failed logins, the admin made by the hub."""
+    c.JupyterHub.authenticator_class = StellarsAuthenticator
+    c.Authenticator.admin_users = {settings.admin_user}
+    # Every account the admin approved may log in; approval is NativeAuthenticator's.
+    c.Authenticator.allow_all = True
+    c.NativeAuthenticator.enable_signup = True
+    c.NativeAuthenticator.open_signup = False
+    c.NativeAuthenticator.allowed_failed_logins = ALLOWED_FAILED_LOGINS
+    c.NativeAuthenticator.seconds_before_next_try = SECONDS_BEFORE_NEXT_TRY
+    c.StellarsAuthenticator.admin_password_from_environment = settings.admin_password
+    c.StellarsAuthenticator.admin_password_file = str(settings.data_dir / ADMIN_PASSWORD_FILE)

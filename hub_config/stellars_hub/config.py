@@ -1,0 +1,68 @@
+"""`configure(c)`: the whole hub configuration, for both paths, from the environment.
+
+`jupyterhub_config.py` calls this and nothing else. The health endpoint is JupyterHub's own
+`/hub/health`; nothing here changes it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import partial
+from typing import Final
+
+from traitlets.config import Config
+
+from stellars_hub.auth import configure_auth
+from stellars_hub.docker import configure_docker
+from stellars_hub.gpu.probe import decide_gpu, detect_docker_gpus, log
+from stellars_hub.settings import HubSettings, load_settings
+
+DATABASE_FILE: Final = "jupyterhub.sqlite"
+COOKIE_SECRET_FILE: Final = "jupyterhub_cookie_secret"  # noqa: S105 - a file name
+# Where 10-certificates.sh puts the self-signed certificate (the seed's paths).
+SSL_CERT: Final = "/mnt/certs/server.crt"
+SSL_KEY: Final = "/mnt/certs/server.key"
+HUB_PORT: Final = 8081
+
+
+def configure(c: Config, environ: Mapping[str, str] | None = None) -> HubSettings:
+    """Fill `c` from the environment; `SettingsError` when a setting is unusable."""
+    settings = load_settings(os.environ if environ is None else environ)
+    configure_hub(c, settings)
+    configure_auth(c, settings)
+    if settings.spawner == "docker":
+        gpu = decide_gpu(
+            settings.gpu_mode,
+            probe=partial(
+                detect_docker_gpus,
+                image=settings.autodetect_image,
+                timeout_s=settings.autodetect_timeout_s,
+                cache_dir=settings.data_dir,
+            ),
+        )
+        log.info("GPU for labs: %s (%s)", "on" if gpu.enabled else "off", gpu.reason)
+        configure_docker(c, settings, gpu=gpu)
+    else:
+        # Imported here so the Compose path never loads the Kubernetes client.
+        from stellars_hub.kube_settings import load_lab_settings  # noqa: PLC0415
+        from stellars_hub.kube_spawner import configure_kubernetes  # noqa: PLC0415
+
+        configure_kubernetes(c, settings, load_lab_settings(settings.hub_settings_path))
+    return settings
+
+
+def configure_hub(c: Config, settings: HubSettings) -> None:
+    """State on the data volume, URL prefix, TLS, and servers that outlive a hub restart."""
+    c.JupyterHub.db_url = f"sqlite:///{settings.data_dir / DATABASE_FILE}"
+    # JPY_COOKIE_SECRET, when set (Kubernetes: from the operator's Secret), wins over the file.
+    c.JupyterHub.cookie_secret_file = str(settings.data_dir / COOKIE_SECRET_FILE)
+    c.JupyterHub.base_url = settings.base_url
+    # Labs reach the hub API from other containers or pods: listen on every interface.
+    c.JupyterHub.hub_ip = "0.0.0.0"  # noqa: S104
+    c.JupyterHub.hub_port = HUB_PORT
+    # A hub restart (upgrade, config change) must not stop users' running labs.
+    c.JupyterHub.cleanup_servers = False
+    if settings.ssl:
+        c.JupyterHub.ssl_cert = SSL_CERT
+        c.JupyterHub.ssl_key = SSL_KEY

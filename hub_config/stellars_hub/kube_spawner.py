@@ -1,0 +1,94 @@
+"""The KubeSpawner the hub runs in Kubernetes mode, and its wiring into the hub's config.
+
+Three things KubeSpawner does not do by itself: name users' objects with `names.safe_name`,
+create three claims per user (it manages one), and read the GPU decision at every spawn so an
+operator's change needs no hub restart. The decisions themselves live in `kubernetes.py`.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from jupyterhub.utils import exponential_backoff, maybe_future
+from kubespawner import KubeSpawner
+from kubespawner.objects import make_pvc
+from traitlets import Dict, List, Unicode
+from traitlets.config import Config
+
+from stellars_hub.kube_settings import LabSettings, read_gpu_placement
+from stellars_hub.kubernetes import apply_gpu_placement, kube_spawner_traits, user_claims
+from stellars_hub.names import safe_name
+from stellars_hub.settings import HubSettings
+
+
+class StellarsKubeSpawner(KubeSpawner):  # type: ignore[misc]
+    """KubeSpawner with safe names, three user claims and a per-spawn GPU decision."""
+
+    gpu_settings_path = Unicode(
+        "/etc/stellars/gpu/gpu.json", config=True, help="The operator's gpu.json."
+    )
+    user_claim_templates = List(
+        Dict(),
+        config=True,
+        help="Claims to create before each spawn: name (template), size, storageClass.",
+    )
+    user_claim_labels = Dict(config=True, help="Labels of the users' claims.")
+
+    def _expand_user_properties(self, template: str, slug_scheme: str | None = None) -> str:
+        # Every template ({username} in pod, claim and volume names) gets the same safe name
+        # as the Docker path; the safe name has no braces, so formatting it again is harmless.
+        named = template.replace("{username}", safe_name(self.user.name))
+        return str(super()._expand_user_properties(named, slug_scheme))
+
+    async def run_pre_spawn_hook(self) -> None:
+        await self._ensure_user_claims()
+        await maybe_future(super().run_pre_spawn_hook())
+
+    async def get_pod_manifest(self) -> Any:
+        pod = await super().get_pod_manifest()
+        placement = read_gpu_placement(Path(self.gpu_settings_path))
+        self.log.info(
+            "GPU for %s/%s: %s (%s)",
+            self.namespace,
+            self.pod_name,
+            f"{placement.count} x {placement.resource}" if placement.enabled else "none",
+            placement.reason,
+        )
+        return apply_gpu_placement(pod, placement)
+
+    async def _ensure_user_claims(self) -> None:
+        for claim in self.user_claim_templates:
+            name = self._expand_user_properties(claim["name"])
+            pvc = make_pvc(
+                name=name,
+                storage_class=claim.get("storageClass"),
+                access_modes=["ReadWriteOnce"],
+                selector=None,
+                storage=claim["size"],
+                labels=dict(self.user_claim_labels),
+                annotations={"hub.jupyter.org/username": self.user.name},
+            )
+            # KubeSpawner's own request treats "already exists" as success.
+            await exponential_backoff(
+                partial(self._make_create_pvc_request, pvc, self.k8s_api_request_timeout),
+                f"Could not create PVC {name}",
+                timeout=self.k8s_api_request_retry_timeout,
+            )
+
+
+def configure_kubernetes(c: Config, settings: HubSettings, lab: LabSettings) -> None:
+    """Spawn labs as pods next to the hub; the proxy is the operator's own Deployment."""
+    c.JupyterHub.spawner_class = StellarsKubeSpawner
+    for name, value in kube_spawner_traits(settings, lab).items():
+        setattr(c.KubeSpawner, name, value)
+    c.StellarsKubeSpawner.gpu_settings_path = str(settings.gpu_settings_path)
+    c.StellarsKubeSpawner.user_claim_templates = [
+        {"name": claim.name_template, "size": claim.size, "storageClass": claim.storage_class}
+        for claim in user_claims(lab)
+    ]
+    c.StellarsKubeSpawner.user_claim_labels = dict(lab.labels)
+    c.JupyterHub.hub_connect_url = settings.hub_connect_url
+    c.ConfigurableHTTPProxy.should_start = False
+    c.ConfigurableHTTPProxy.api_url = settings.proxy_api_url

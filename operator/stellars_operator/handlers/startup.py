@@ -1,0 +1,21 @@
+"""Operator start-up: where kopf keeps its state, which events it posts, the API client."""
+
+import logging
+from typing import Any
+
+import kopf
+
+from stellars_operator.constants import GROUP
+from stellars_operator.kube import Kube, load_api_client
+
+
+@kopf.on.startup()
+def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
+    # Annotations, not status: the CRD's status schema is ours alone.
+    settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=GROUP)
+    settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
+        prefix=GROUP, key="last-handled-configuration"
+    )
+    settings.persistence.finalizer = f"{GROUP}/finalizer"
+    settings.posting.level = logging.INFO
+    memo.kube = Kube(load_api_client())

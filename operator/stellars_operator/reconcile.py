@@ -1,0 +1,122 @@
+"""One idempotent pass over a hub: check, render, apply, prune, observe. Returns the new status.
+
+Both the create/update/resume handler and the periodic timer run this, so a hub converges
+whatever woke the operator up; nothing here raises for a bad spec (it becomes `Degraded`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from kubernetes.client.exceptions import ApiException
+
+from stellars_operator import gpu as gpu_detection
+from stellars_operator.apply import apply_children, prune_children
+from stellars_operator.credentials import complete_secret_values
+from stellars_operator.kube import Kube, resource_path
+from stellars_operator.labels import ChildNames
+from stellars_operator.preflight import check_references, read_secret_values
+from stellars_operator.render import render_children
+from stellars_operator.render.config import render_gpu_config
+from stellars_operator.spec import Hub, SpecError, check_hub, parse_hub
+from stellars_operator.status import (
+    DeploymentState,
+    Observation,
+    gpu_status_patch,
+    render_status,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a pass did: the status to write and one line per thing worth an event."""
+
+    status: dict[str, Any]
+    problems: Sequence[SpecError] = ()
+    apply_error: str | None = None
+    pruned: Sequence[str] = field(default_factory=list)
+
+
+def _api_error(error: ApiException) -> str:
+    return f"API {error.status} {error.reason}: {(error.body or '')[:300]}"
+
+
+def observe(kube: Kube, hub: Hub, decision: gpu_detection.GpuDecision, **extra: Any) -> Observation:
+    names = ChildNames(hub.name)
+    states = {}
+    for name in (names.hub, names.proxy):
+        path = resource_path("apps/v1", "Deployment", namespace=hub.namespace, name=name)
+        states[name] = DeploymentState.observe(name, kube.get(path))
+    return Observation(hub=states[names.hub], proxy=states[names.proxy], gpu=decision, **extra)
+
+
+def reconcile(
+    kube: Kube, body: Mapping[str, Any], *, nodes: Sequence[Mapping[str, Any]], now: str
+) -> Outcome:
+    previous = body.get("status") or {}
+    try:
+        hub = parse_hub(body)
+    except SpecError as error:
+        # Still report: parse the identity alone, with default spec, to fill the status.
+        hub = parse_hub({**body, "spec": {}})
+        problems: list[SpecError] = [error]
+    else:
+        problems = check_hub(hub)
+    decision = gpu_detection.decide(nodes, hub.spec.gpu)
+    where = f"{hub.namespace}/{hub.name}"
+    try:
+        if not problems:
+            problems = check_references(kube, hub)
+        if problems:
+            logger.warning("%s: not applied, spec problems: %s", where, problems)
+            seen = observe(kube, hub, decision, problems=problems)
+            return Outcome(render_status(hub, seen, previous=previous, now=now), problems=problems)
+        values = complete_secret_values(read_secret_values(kube, hub))
+        desired = render_children(hub, secret_values=values, gpu=decision)
+        apply_children(kube, desired)
+        pruned = prune_children(kube, hub, desired)
+        seen = observe(kube, hub, decision)
+    except ApiException as error:
+        message = _api_error(error)
+        logger.error("%s: apply failed: %s", where, message)
+        seen = Observation(
+            hub=DeploymentState(name="", exists=False, available=False, message=""),
+            proxy=DeploymentState(name="", exists=False, available=False, message=""),
+            gpu=decision,
+            apply_error=message,
+        )
+        status = render_status(hub, seen, previous=previous, now=now)
+        return Outcome(status, apply_error=message)
+    return Outcome(render_status(hub, seen, previous=previous, now=now), pruned=pruned)
+
+
+def refresh_gpu(
+    kube: Kube, body: Mapping[str, Any], *, nodes: Sequence[Mapping[str, Any]], now: str
+) -> gpu_detection.GpuDecision | None:
+    """Re-decide GPUs after a Node change; touches only `<hub>-gpu` and `status.gpu`.
+
+    Returns the new decision when it changed, None when there was nothing to do.
+    """
+    try:
+        hub = parse_hub(body)
+    except SpecError:
+        return None
+    if hub.spec.gpu.mode == "off" or check_hub(hub):
+        return None
+    previous = body.get("status") or {}
+    decision = gpu_detection.decide(nodes, hub.spec.gpu)
+    if previous.get("gpu") == decision.to_status():
+        return None
+    kube.apply(render_gpu_config(hub, gpu=decision))
+    path = resource_path(
+        "stellars.io/v1alpha1", "StellarsHub", namespace=hub.namespace, name=hub.name
+    )
+    patch = gpu_status_patch(hub, decision, previous=previous, now=now)
+    kube.merge_patch(f"{path}/status", {"status": patch})
+    logger.info("%s/%s: GPU decision now: %s", hub.namespace, hub.name, decision.reason)
+    return decision

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Builds one stand-in binary (traefik | watchtower | docker-compose) from its Go module into a
 # cache outside the repository, keyed by version; does nothing when the binary is already there.
+# Each builds inside its wrapper module (NAME/gomod), which pins the version.
 # Prints the binary's path on stdout; progress goes to stderr.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-source "$here/versions.env"
 cache=${STELLARS_CACHE:-$HOME/.cache/stellars}/standins
 export CGO_ENABLED=0 GOFLAGS="-buildvcs=false -trimpath"
 say() { echo "standins: $*" >&2; }
@@ -15,7 +15,7 @@ required() {  # version a wrapper module requires: gomod dir, module path
 name=${1:?usage: build-binary.sh traefik|watchtower|docker-compose}
 case $name in
   traefik) version=$(required traefik/gomod github.com/traefik/traefik/v3) ;;
-  watchtower) version=$WATCHTOWER_VERSION ;;
+  watchtower) version=$(required watchtower/gomod github.com/containrrr/watchtower) ;;
   docker-compose) version=$(required compose/gomod github.com/docker/compose/v2) ;;
   *) echo "build-binary: unknown stand-in '$name'" >&2; exit 2 ;;
 esac
@@ -37,11 +37,9 @@ case $name in
       -o "$out.tmp" github.com/traefik/traefik/v3/cmd/traefik) >&2 ;;
   watchtower)
     # timetzdata: the base image has no zoneinfo, and the schedule may name a TZ.
-    tmp=$(mktemp -d)
-    GOBIN="$tmp" go install -tags timetzdata \
-      -ldflags "-s -w -X $WATCHTOWER_MODULE/internal/meta.Version=$version" \
-      "$WATCHTOWER_MODULE@$version" >&2
-    mv "$tmp/watchtower" "$out.tmp"; rmdir "$tmp" ;;
+    (cd "$here/watchtower/gomod" && go build -tags timetzdata -ldflags "-s -w \
+      -X github.com/containrrr/watchtower/internal/meta.Version=$version" \
+      -o "$out.tmp" github.com/containrrr/watchtower) >&2 ;;
   docker-compose)
     # compose's go.mod has exclude directives: it builds inside the wrapper module too.
     (cd "$here/compose/gomod" && go build \

@@ -8,7 +8,6 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-source "$here/versions.env"
 say() { echo "ensure-images: $*" >&2; }
 
 if [ $# -eq 0 ]; then set -- --env-file "$root/compose/.env" -f "$root/compose/compose.yml"; fi
@@ -24,7 +23,7 @@ build_standin() {  # kind (traefik|watchtower), image tag
   local kind=$1 tag=$2 bin base version module
   bin=$("$here/build-binary.sh" "$kind")
   version=$(basename "$(dirname "$bin")"); version=${version#"$kind"-}
-  module=$([ "$kind" = watchtower ] && echo "$WATCHTOWER_MODULE" || echo github.com/traefik/traefik/v3)
+  module=$(awk '$1 == "require" && NF == 3 { print $2 }' "$here/$kind/gomod/go.mod")
   base=$("$root/scripts/base-image.sh")
   say "building stand-in $tag ($module@$version on $base)"
   docker build -q -t "$tag" --build-arg BASE_IMAGE="$base" --build-arg VERSION="$version" \

@@ -27,6 +27,22 @@ ALLOWED_FAILED_LOGINS: Final = 5
 SECONDS_BEFORE_NEXT_TRY: Final = 600
 
 
+@dataclass(frozen=True)
+class SignupPolicy:
+    """Who may register: sign-up on, each account approved by the admin (the seed's policy).
+
+    In Kubernetes the operator may change it (settings.json `signup`); `None` keeps
+    NativeAuthenticator's minimum password length.
+    """
+
+    enabled: bool = True
+    open_signup: bool = False
+    minimum_password_length: int | None = None
+
+
+SEED_SIGNUP: Final = SignupPolicy()
+
+
 class AdminBootstrapError(RuntimeError):
     """The admin account could not be created (e.g. a password NativeAuthenticator refuses)."""
 
@@ -82,12 +98,18 @@ class StellarsAuthenticator(NativeAuthenticator):  # type: ignore[misc]
             password_file=Path(self.admin_password_file),
         )
         # NativeAuthenticator's own create_user hashes with bcrypt and checks the password
-        # rules; ours refuses admin names, so call the parent's explicitly.
-        info = NativeAuthenticator.create_user(self, name, password.value)
+        # rules; ours refuses admin names, so call the parent's explicitly. It also refuses
+        # everyone while sign-up is off, which must not stop the hub making its admin.
+        signup_enabled = bool(self.enable_signup)
+        self.set_trait("enable_signup", True)
+        try:
+            info = NativeAuthenticator.create_user(self, name, password.value)
+        finally:
+            self.set_trait("enable_signup", signup_enabled)
         if info is None:
             raise AdminBootstrapError(
                 f"admin account {name!r} could not be created: NativeAuthenticator refused "
-                "the name or the password"
+                f"the name or the password (at least {self.minimum_password_length} characters)"
             )
         info.is_authorized = True
         self.db.commit()
@@ -110,14 +132,16 @@ class StellarsAuthenticator(NativeAuthenticator):  # type: ignore[misc]
         return super().create_user(username, password, **kwargs)
 
 
-def configure_auth(c: Config, settings: HubSettings) -> None:
+def configure_auth(c: Config, settings: HubSettings, *, signup: SignupPolicy = SEED_SIGNUP) -> None:
     """Sign-up with admin approval, lockout after failed logins, the admin made by the hub."""
     c.JupyterHub.authenticator_class = StellarsAuthenticator
     c.Authenticator.admin_users = {settings.admin_user}
     # Every account the admin approved may log in; approval is NativeAuthenticator's.
     c.Authenticator.allow_all = True
-    c.NativeAuthenticator.enable_signup = True
-    c.NativeAuthenticator.open_signup = False
+    c.NativeAuthenticator.enable_signup = signup.enabled
+    c.NativeAuthenticator.open_signup = signup.open_signup
+    if signup.minimum_password_length is not None:
+        c.NativeAuthenticator.minimum_password_length = signup.minimum_password_length
     c.NativeAuthenticator.allowed_failed_logins = ALLOWED_FAILED_LOGINS
     c.NativeAuthenticator.seconds_before_next_try = SECONDS_BEFORE_NEXT_TRY
     c.StellarsAuthenticator.admin_password_from_environment = settings.admin_password

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from functools import partial
@@ -15,7 +16,7 @@ from traitlets.config import Config
 
 from stellars_hub.auth import configure_auth
 from stellars_hub.docker import configure_docker
-from stellars_hub.gpu.probe import decide_gpu, detect_docker_gpus, log
+from stellars_hub.gpu.probe import decide_gpu, detect_docker_gpus
 from stellars_hub.settings import HubSettings, load_settings
 
 DATABASE_FILE: Final = "jupyterhub.sqlite"
@@ -25,13 +26,16 @@ SSL_CERT: Final = "/mnt/certs/server.crt"
 SSL_KEY: Final = "/mnt/certs/server.key"
 HUB_PORT: Final = 8081
 
+# A child of JupyterHub's logger: same format and level as the hub's own lines.
+log = logging.getLogger("JupyterHub.stellars")
+
 
 def configure(c: Config, environ: Mapping[str, str] | None = None) -> HubSettings:
     """Fill `c` from the environment; `SettingsError` when a setting is unusable."""
     settings = load_settings(os.environ if environ is None else environ)
     configure_hub(c, settings)
-    configure_auth(c, settings)
     if settings.spawner == "docker":
+        configure_auth(c, settings)
         gpu = decide_gpu(
             settings.gpu_mode,
             probe=partial(
@@ -48,7 +52,9 @@ def configure(c: Config, environ: Mapping[str, str] | None = None) -> HubSetting
         from stellars_hub.kube_settings import load_lab_settings  # noqa: PLC0415
         from stellars_hub.kube_spawner import configure_kubernetes  # noqa: PLC0415
 
-        configure_kubernetes(c, settings, load_lab_settings(settings.hub_settings_path))
+        lab = load_lab_settings(settings.hub_settings_path)
+        configure_auth(c, settings, signup=lab.signup)
+        configure_kubernetes(c, settings, lab)
     return settings
 
 

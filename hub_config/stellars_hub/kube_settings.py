@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from stellars_hub.auth import SignupPolicy
 from stellars_hub.settings import SettingsError
 
 _PULL_POLICIES: Final = ("Always", "IfNotPresent", "Never")
@@ -47,6 +48,7 @@ class LabSettings:
     extra_env: Mapping[str, str] = field(default_factory=dict)
     start_timeout: int = 300
     labels: Mapping[str, str] = field(default_factory=dict)
+    signup: SignupPolicy = field(default_factory=SignupPolicy)
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ def parse_lab_settings(document: Any, *, source: str) -> LabSettings:
     reader = _Reader(document, source=source, prefix="")
     storage = reader.child("storage")
     resources = reader.child("resources")
+    signup = reader.child("signup")
     return LabSettings(
         hub_name=reader.text("hubName"),
         notebook_image=reader.text("notebookImage"),
@@ -93,6 +96,11 @@ def parse_lab_settings(document: Any, *, source: str) -> LabSettings:
         extra_env=reader.strings("extraEnv"),
         start_timeout=reader.positive_int("startTimeout", 300),
         labels=reader.strings("labels"),
+        signup=SignupPolicy(
+            enabled=signup.boolean("enabled", default=True),
+            open_signup=signup.boolean("openSignup", default=False),
+            minimum_password_length=signup.optional_positive_int("minimumPasswordLength"),
+        ),
     )
 
 
@@ -167,8 +175,8 @@ class _Reader:
             raise self._error(key, value, " or ".join(choices))
         return str(value)
 
-    def boolean(self, key: str) -> bool:
-        value = self._document.get(key)
+    def boolean(self, key: str, default: bool | None = None) -> bool:
+        value = self._document.get(key, default)
         if not isinstance(value, bool):
             raise self._error(key, value, "true or false")
         return value
@@ -178,6 +186,11 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise self._error(key, value, "a whole number above 0")
         return int(value)
+
+    def optional_positive_int(self, key: str) -> int | None:
+        if self._document.get(key) is None:
+            return None
+        return self.positive_int(key, 0)
 
     def strings(self, key: str) -> dict[str, str]:
         value = self._document.get(key) or {}

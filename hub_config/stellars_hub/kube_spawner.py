@@ -7,9 +7,10 @@ operator's change needs no hub restart. The decisions themselves live in `kubern
 
 from __future__ import annotations
 
+import re
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from jupyterhub.utils import exponential_backoff, maybe_future
 from kubespawner import KubeSpawner
@@ -21,6 +22,8 @@ from stellars_hub.kube_settings import LabSettings, read_gpu_placement
 from stellars_hub.kubernetes import apply_gpu_placement, kube_spawner_traits, user_claims
 from stellars_hub.names import safe_name
 from stellars_hub.settings import HubSettings
+
+_USERNAME_FIELD: Final = re.compile(r"(?<!\{)\{username\}(?!\})")
 
 
 class StellarsKubeSpawner(KubeSpawner):  # type: ignore[misc]
@@ -39,7 +42,8 @@ class StellarsKubeSpawner(KubeSpawner):  # type: ignore[misc]
     def _expand_user_properties(self, template: str, slug_scheme: str | None = None) -> str:
         # Every template ({username} in pod, claim and volume names) gets the same safe name
         # as the Docker path; the safe name has no braces, so formatting it again is harmless.
-        named = template.replace("{username}", safe_name(self.user.name))
+        # An escaped `{{username}}` is literal text and stays as it is.
+        named = _USERNAME_FIELD.sub(safe_name(self.user.name), template)
         return str(super()._expand_user_properties(named, slug_scheme))
 
     async def run_pre_spawn_hook(self) -> None:

@@ -116,7 +116,10 @@ def kube_spawner_traits(settings: HubSettings, lab: LabSettings) -> dict[str, An
     """KubeSpawner trait values for this hub's labs (GPU is applied per spawn)."""
     volumes, mounts = _volumes(lab)
     environment = service_environment(settings)
-    environment.update(lab.extra_env)
+    # KubeSpawner formats env values as templates; the operator's values are literal text.
+    environment.update(
+        {name: value.replace("{", "{{").replace("}", "}}") for name, value in lab.extra_env.items()}
+    )
     return {
         "namespace": settings.namespace,
         "image": lab.notebook_image,

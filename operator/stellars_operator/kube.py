@@ -80,7 +80,7 @@ class Kube:
             resource_path=path,
             query_params=list((query or {}).items()),
             header_params=headers,
-            body=json.dumps(body) if body is not None else None,
+            body=body,
             auth_settings=["BearerToken"],
         )
         method_, url, header_params, body_, _ = serialized

@@ -173,7 +173,7 @@ def _obj(raw: Mapping[str, Any], key: str, path: str) -> Mapping[str, Any]:
 
 
 def _str(raw: Mapping[str, Any], key: str, path: str, default: str) -> str:
-    value = raw.get(key, default)
+    value = default if raw.get(key) is None else raw[key]
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise SpecError(f"{path}.{key}", "must be a string")
     return str(value)
@@ -187,14 +187,14 @@ def _opt_str(raw: Mapping[str, Any], key: str, path: str) -> str | None:
 
 
 def _bool(raw: Mapping[str, Any], key: str, path: str, default: bool) -> bool:
-    value = raw.get(key, default)
+    value = default if raw.get(key) is None else raw[key]
     if not isinstance(value, bool):
         raise SpecError(f"{path}.{key}", "must be true or false")
     return value
 
 
 def _int(raw: Mapping[str, Any], key: str, path: str, default: int) -> int:
-    value = raw.get(key, default)
+    value = default if raw.get(key) is None else raw[key]
     if isinstance(value, bool) or not isinstance(value, int):
         raise SpecError(f"{path}.{key}", "must be an integer")
     return int(value)

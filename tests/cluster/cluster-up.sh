@@ -31,7 +31,7 @@ start() {
   shift
   if pid=$(pid_of "$name"); then say "$name already running (pid $pid)"; return 0; fi
   say "starting $name (log: $LOGS/$name.log)"
-  setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
+  setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null 9>&- &  # 9: the lock, not theirs to hold
   echo $! >"$RUN/$name.pid"
 }
 
@@ -45,6 +45,13 @@ wait_ready() {
     [ $SECONDS -lt $deadline ] || fail "$name (not ready after ${timeout}s)" "$LOGS/$name.log"
     sleep 0.5
   done
+}
+# write_config FILE: stdin into FILE, only when it differs (kube-proxy exits when its config
+# file is touched; a running process keeps the config it started with either way).
+write_config() {
+  local new
+  new=$(cat)
+  [ "$(cat "$1" 2>/dev/null)" = "$new" ] || printf '%s\n' "$new" >"$1"
 }
 https_ok() { curl -fsS --max-time 5 --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" "$1"; }
 
@@ -183,7 +190,7 @@ step_host_network() {
   iptables -t nat -A STELLARS-POSTROUTING -s "$POD_CIDR" ! -d "$POD_CIDR" -j MASQUERADE
   iptables -t nat -C POSTROUTING -j STELLARS-POSTROUTING 2>/dev/null || iptables -t nat -I POSTROUTING 1 -j STELLARS-POSTROUTING
   mkdir -p "$STATE/cni/net.d"
-  cat >"$STATE/cni/net.d/10-stellars.conflist" <<EOF
+  write_config "$STATE/cni/net.d/10-stellars.conflist" <<EOF
 {
   "cniVersion": "1.0.0",
   "name": "$CNI_NETWORK",
@@ -227,7 +234,7 @@ step_containerd() {
     rm -f "$CONTAINERD_SOCK" "$CONTAINERD_SOCK.ttrpc"
   fi
   mkdir -p "$STATE/containerd"
-  cat >"$STATE/containerd/config.toml" <<EOF
+  write_config "$STATE/containerd/config.toml" <<EOF
 # The cluster's own containerd: own socket, root and state, so Docker's containerd is untouched.
 version = 2
 root = "$STATE/containerd/root"
@@ -243,6 +250,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   netns_mounts_under_state_dir = true
   enable_unprivileged_ports = true
   enable_unprivileged_icmp = true
+  # Without CAP_SYS_RESOURCE (as in some VMs and containers) runc cannot lower a process's
+  # oom_score_adj below its own, and the kubelet asks -998 for every pod sandbox.
+  restrict_oom_score_adj = true
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
     default_runtime_name = "runc"
@@ -250,6 +260,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
       runtime_type = "io.containerd.runc.v2"
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
         SystemdCgroup = false
+        Root = "$STATE/containerd/runc"
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "$STATE/cni/net.d"
@@ -266,7 +277,7 @@ step_node() {
   # Pods resolve outside names through the host's resolvers; loopback ones would loop in CoreDNS.
   awk '/^nameserver/ && $2 !~ /^127\./ && $2 != "::1"' /etc/resolv.conf >"$STATE/resolv.conf" || true
   mkdir -p "$STATE/kubelet"
-  cat >"$STATE/kubelet/config.yaml" <<EOF
+  write_config "$STATE/kubelet/config.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 authentication:
@@ -296,7 +307,7 @@ EOF
     --root-dir="$STATE/kubelet" --hostname-override="$NODE_NAME" --node-ip="$HOST_IP"
   wait_ready kubelet 60 curl -fsS http://127.0.0.1:10248/healthz
 
-  cat >"$STATE/kube-proxy.yaml" <<EOF
+  write_config "$STATE/kube-proxy.yaml" <<EOF
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 clientConnection: {kubeconfig: "$STATE/kube-proxy.kubeconfig"}

@@ -94,15 +94,16 @@ stop() {
 clear_runtime_leftovers() {
   local proc pids mnt
   for proc in /proc/[0-9]*; do  # shims of our containerd name its socket on their command line
-    tr '\0' ' ' <"$proc/cmdline" 2>/dev/null | grep -q -- "-address $CONTAINERD_SOCK " \
-      && kill -9 "${proc#/proc/}" 2>/dev/null
+    if tr '\0' ' ' 2>/dev/null <"$proc/cmdline" | grep -q -- "-address $CONTAINERD_SOCK "; then
+      kill -9 "${proc#/proc/}" 2>/dev/null || true
+    fi
   done
   for root in /sys/fs/cgroup/pids/kubepods /sys/fs/cgroup/kubepods; do  # cgroup v1, v2
     [ -d "$root" ] || continue
     pids=$(find "$root" -name cgroup.procs -exec cat {} + 2>/dev/null || true)
     [ -z "$pids" ] || kill -9 $pids 2>/dev/null || true
   done
-  awk '{print $5}' /proc/self/mountinfo | grep "^$STATE/" | sort -r | while read -r mnt; do
+  awk '{print $5}' /proc/self/mountinfo | { grep "^$STATE/" || true; } | sort -r | while read -r mnt; do
     umount -l "$mnt" 2>/dev/null || true
   done
   rm -rf "$STATE/containerd/state" "$STATE/cni/ipam"
@@ -111,18 +112,19 @@ clear_runtime_leftovers() {
 
 # remove_network_rules: this cluster's own chains, and the CNI plugins' rules for its network.
 remove_network_rules() {
-  local table rule chains chain
+  local table tagged rule chains chain
   iptables -D FORWARD -j STELLARS-FORWARD 2>/dev/null || true
   iptables -F STELLARS-FORWARD 2>/dev/null && iptables -X STELLARS-FORWARD
   iptables -t nat -D POSTROUTING -j STELLARS-POSTROUTING 2>/dev/null || true
   iptables -t nat -F STELLARS-POSTROUTING 2>/dev/null && iptables -t nat -X STELLARS-POSTROUTING
   for table in nat filter; do
-    # portmap and bridge tag their rules with the network name; their per-pod chains follow.
-    chains=$(iptables-save -t "$table" | grep -F -- "name: \\\"$CNI_NETWORK\\\"" \
-      | grep -o -- '-j CNI-[A-Za-z0-9-]*' | awk '{print $2}' | sort -u || true)
-    iptables-save -t "$table" | grep -F -- "name: \\\"$CNI_NETWORK\\\"" | grep '^-A ' | while read -r rule; do
+    # portmap tags its rules with the network name; its per-pod chains are their targets.
+    tagged=$(iptables-save -t "$table" | grep -F -- "name: \\\"$CNI_NETWORK\\\"" | grep '^-A ' || true)
+    [ -n "$tagged" ] || continue
+    chains=$(grep -o -- '-j CNI-[A-Za-z0-9-]*' <<<"$tagged" | awk '{print $2}' | sort -u || true)
+    while read -r rule; do
       eval "iptables -t $table -D ${rule#-A }" 2>/dev/null || true
-    done
+    done <<<"$tagged"
     for chain in $chains; do
       case $chain in CNI-HOSTPORT-*) continue ;; esac  # shared by every CNI network: keep
       iptables -t "$table" -F "$chain" 2>/dev/null && iptables -t "$table" -X "$chain" 2>/dev/null || true

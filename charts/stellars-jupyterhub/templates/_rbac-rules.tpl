@@ -2,6 +2,8 @@
 The operator's permissions, in two sets.
 
 Cluster-scoped reads (always a ClusterRole): they cannot be granted by a Role.
+operator/stellars_operator/kube.py lists every kind the operator touches;
+tests/unit/chart/test_chart_rbac.py keeps these rules in step with it and with the hub's Role.
 Namespaced rules: a ClusterRole bound cluster-wide when every namespace is watched, or a Role in
 each namespace of `watchNamespaces`.
 
@@ -15,6 +17,10 @@ Kubernetes refuses to let anyone create a Role granting permissions they do not 
 - apiGroups: [""]
   resources: ["nodes"]
   verbs: ["get", "list", "watch"]
+# Preflight: a spec naming a StorageClass that does not exist is reported as Degraded.
+- apiGroups: ["storage.k8s.io"]
+  resources: ["storageclasses"]
+  verbs: ["get"]
 # kopf: discovers its resources through the CRDs and follows namespaces.
 - apiGroups: ["apiextensions.k8s.io"]
   resources: ["customresourcedefinitions"]

@@ -9,10 +9,10 @@ the probe as a record for the admin. So a stale record can never switch GPUs on.
 
 from __future__ import annotations
 
-import concurrent.futures
 import json
 import logging
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -118,17 +118,28 @@ def _ensure_image(client: Any, *, image: str, timeout_s: int) -> str | None:
         pass
     except docker.errors.DockerException as error:
         return f"probe image {image} could not be inspected: {_explain(error)}"
-    # A pull can hang on an unreachable registry; it gets the probe's time limit too.
-    executor = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-    try:
-        executor.submit(client.images.pull, image).result(timeout=timeout_s)
-        return None
-    except concurrent.futures.TimeoutError:
+    # A pull can hang on an unreachable registry; it gets the probe's time limit too. The
+    # thread is a daemon so that a pull still hanging never holds up the hub's exit.
+    outcome: list[Exception | None] = []
+
+    def pull() -> None:
+        try:
+            client.images.pull(image)
+            outcome.append(None)
+        except Exception as error:  # handed over to the waiting thread below
+            outcome.append(error)
+
+    thread = threading.Thread(target=pull, name="gpu-probe-pull", daemon=True)
+    thread.start()
+    thread.join(timeout_s)
+    if not outcome:
         return f"probe image {image} is absent and pulling it took longer than {timeout_s}s"
-    except docker.errors.DockerException as error:
-        return f"probe image {image} is absent and could not be pulled: {_explain(error)}"
-    finally:
-        executor.shutdown(wait=False)
+    failure = outcome[0]
+    if failure is None:
+        return None
+    if isinstance(failure, docker.errors.DockerException):
+        return f"probe image {image} is absent and could not be pulled: {_explain(failure)}"
+    raise failure
 
 
 def _run(container: Any, *, image: str, timeout_s: int) -> GpuInventory:

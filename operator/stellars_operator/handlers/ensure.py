@@ -1,5 +1,6 @@
 """Create, update, resume and a periodic timer all run the same idempotent reconcile."""
 
+import os
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,7 +10,8 @@ from stellars_operator.constants import GROUP, PLURAL, VERSION
 from stellars_operator.handlers.nodes import known_nodes
 from stellars_operator.reconcile import Outcome, reconcile
 
-RESYNC_SECONDS = 30
+# How often every hub is reconciled again (drift, rollout progress, retries after failures).
+RESYNC_SECONDS = float(os.environ.get("STELLARS_RESYNC_SECONDS", "30"))
 
 
 def _now() -> str:

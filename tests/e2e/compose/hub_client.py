@@ -26,6 +26,8 @@ class HubClient:
         self.url = url.rstrip("/")
         self.http = requests.Session()
         self.http.verify = False
+        # Otherwise REQUESTS_CA_BUNDLE in the environment would override verify=False.
+        self.http.trust_env = False
         self.xsrf = ""
         self.token = ""
 
@@ -48,9 +50,11 @@ class HubClient:
         for step in [*response.history, response]:
             if "_xsrf" in step.cookies:
                 self.xsrf = step.cookies["_xsrf"]
-        found = _FORM_XSRF.search(response.text) if "text/html" in response.headers.get(
-            "Content-Type", ""
-        ) else None
+        found = (
+            _FORM_XSRF.search(response.text)
+            if "text/html" in response.headers.get("Content-Type", "")
+            else None
+        )
         if found:
             self.xsrf = html.unescape(found.group(1))
 

@@ -7,9 +7,9 @@ import pytest
 
 from tests.e2e.compose.conftest import ADMIN
 from tests.e2e.compose.hub_client import HubClient, login_error
-from tests.fixtures.docker import ComposeStack, StackFactory
+from tests.fixtures.docker import INSECURE_OK, ComposeStack, StackFactory
 
-pytestmark = pytest.mark.docker
+pytestmark = [pytest.mark.docker, INSECURE_OK]
 
 
 def test_registering_the_admin_name_on_a_fresh_stack_makes_nobody_admin(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.unit.chart.chart_render import lint, template
-from tests.unit.chart.test_chart_render import VALUE_SETS
+from tests.unit.chart.chart_values import VALUE_SETS
 
 
 @pytest.mark.parametrize("value_set", sorted(VALUE_SETS))

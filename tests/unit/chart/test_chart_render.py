@@ -5,96 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.unit.chart.chart_binaries import pinned_versions
-from tests.unit.chart.chart_render import NAMESPACE, RELEASE, Rendered, template
+from tests.unit.chart.chart_binaries import CHART, pinned_versions
+from tests.unit.chart.chart_render import NAMESPACE, Rendered, template
+from tests.unit.chart.chart_values import OPERATOR, STANDARD_LABELS, VALUE_SETS
 from tests.unit.chart.kube_schemas import LOCATION_TEMPLATE
-
-OPERATOR = f"{RELEASE}-stellars-jupyterhub-operator"
-STANDARD_LABELS = {
-    "app.kubernetes.io/name": "stellars-jupyterhub",
-    "app.kubernetes.io/instance": RELEASE,
-    "app.kubernetes.io/version": "0.1.0",
-    "app.kubernetes.io/managed-by": "Helm",
-    "app.kubernetes.io/part-of": "stellars-jupyterhub-ds",
-}
-
-# Value sets the chart supports; each must render and validate against Kubernetes 1.33.
-VALUE_SETS: dict[str, dict[str, Any]] = {
-    "defaults": {},
-    "hub": {"hub": {"create": True}},
-    "watch-namespaces": {
-        "watchNamespaces": [NAMESPACE, "team-a", "team-b"],
-        "hub": {"create": True, "name": "lab"},
-    },
-    "custom-resources": {
-        "operator": {
-            "resources": {
-                "requests": {"cpu": "200m", "memory": "300Mi"},
-                "limits": {"cpu": 1, "memory": "1Gi", "ephemeral-storage": "1Gi"},
-            },
-            "extraArgs": ["--verbose"],
-            "extraEnv": [
-                {"name": "TZ", "value": "UTC"},
-                {"name": "NODE", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}},
-            ],
-            "imagePullSecrets": ["registry-credentials"],
-            "podAnnotations": {"example.org/team": "data"},
-            "podLabels": {"team": "data"},
-            "nodeSelector": {"kubernetes.io/os": "linux"},
-            "tolerations": [{"key": "dedicated", "operator": "Exists", "effect": "NoSchedule"}],
-            "affinity": {
-                "nodeAffinity": {
-                    "requiredDuringSchedulingIgnoredDuringExecution": {
-                        "nodeSelectorTerms": [
-                            {
-                                "matchExpressions": [
-                                    {
-                                        "key": "kubernetes.io/arch",
-                                        "operator": "In",
-                                        "values": ["amd64"],
-                                    }
-                                ]
-                            }
-                        ]
-                    }
-                }
-            },
-            "priorityClassName": "system-cluster-critical",
-            "image": {"tag": "0.1.0-dev", "pullPolicy": "Never"},
-        },
-    },
-    "ingress-hub": {
-        "hub": {
-            "create": True,
-            "name": "team",
-            "labels": {"team": "data"},
-            "annotations": {"example.org/owner": "data-team"},
-            "spec": {
-                "notebookImage": "stellars/jupyterlab-slim:0.1.0",
-                "baseUrl": "/hub-team",
-                "admin": {"name": "boss"},
-                "storage": {"storageClass": "local-path", "workspace": "10Gi"},
-                "exposure": {
-                    "ingress": {
-                        "enabled": True,
-                        "className": "nginx",
-                        "host": "hub.example.org",
-                        "tlsSecretName": "hub-example-org-tls",
-                    }
-                },
-            },
-        }
-    },
-    "existing-service-account": {
-        "operator": {"serviceAccount": {"create": False, "name": "platform-operator"}},
-        "rbac": {"create": False},
-        "fullnameOverride": "platform",
-    },
-}
 
 
 @pytest.fixture(scope="module")
@@ -225,7 +142,7 @@ def test_watch_namespaces_get_roles_and_nodes_stay_cluster_scoped(
     assert {b["metadata"]["namespace"] for b in bindings} >= set(watched)
     (cluster_role,) = [m for m in result.manifests if m["kind"] == "ClusterRole"]
     resources = {r for rule in cluster_role["rules"] for r in rule["resources"]}
-    assert resources == {"nodes", "customresourcedefinitions", "namespaces"}
+    assert resources == {"nodes", "storageclasses", "customresourcedefinitions", "namespaces"}
     for rule in cluster_role["rules"]:
         assert set(rule["verbs"]) <= {"get", "list", "watch"}
 
@@ -245,6 +162,9 @@ def test_hub_create_renders_the_stellarshub_and_its_uninstall_hook(
     assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-delete"
     (container,) = job["spec"]["template"]["spec"]["containers"]
     assert {"name": "HUB_NAME", "value": "stellars"} in container["env"]
+    assert container["command"] == ["python3", "-c"]
+    script = (CHART / "files" / "delete_hub.py").read_text(encoding="utf-8")
+    assert container["args"] == [script]
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     hook_role = rendered["hub"].one("Role")
     assert hook_role["rules"] == [

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from stellars_hub.gpu.nvidia_smi import GpuInventory, parse_list, parse_query_gpu
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "gpu"
@@ -163,8 +162,14 @@ def test_inventory_json_is_a_readable_record() -> None:
 
 def test_every_fixture_file_is_used_by_this_module() -> None:
     source = Path(__file__).read_text()
-    captures = {path.with_suffix("") for path in FIXTURES.rglob("*") if path.suffix in
-                {".stdout", ".stderr", ".exit"}}
-    unused = [str(c.relative_to(FIXTURES)) for c in captures
-              if f'"{c.relative_to(FIXTURES)}"' not in source]
+    captures = {
+        path.with_suffix("")
+        for path in FIXTURES.rglob("*")
+        if path.suffix in {".stdout", ".stderr", ".exit"}
+    }
+    unused = [
+        str(c.relative_to(FIXTURES))
+        for c in captures
+        if f'"{c.relative_to(FIXTURES)}"' not in source
+    ]
     assert unused == []

@@ -1,0 +1,87 @@
+"""The CRD on a real API server: it applies, the examples pass, every malformed spec is refused."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from kubernetes.client.exceptions import ApiException
+from stellars_operator.kube import Kube, resource_path
+
+from tests.integration.operator.conftest import HUBS, REPO
+
+pytestmark = pytest.mark.cluster
+
+BAD_SPECS: list[dict[str, Any]] = yaml.safe_load(
+    (REPO / "tests" / "fixtures" / "bad_specs.yaml").read_text()
+)
+EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))
+
+
+def _create(kube: Kube, namespace: str, manifest: dict[str, Any]) -> dict[str, Any]:
+    """Create with the API server's full validation, strict about unknown fields, stored nowhere."""
+    manifest = {**manifest, "metadata": {**manifest["metadata"], "namespace": namespace}}
+    return kube.request(
+        "POST",
+        resource_path(*HUBS, namespace=namespace),
+        query={"dryRun": "All", "fieldValidation": "Strict"},
+        body=manifest,
+    )
+
+
+def test_crd_is_established_with_the_designs_names(crd: dict[str, Any]) -> None:
+    accepted = crd["status"]["acceptedNames"]
+    assert accepted["kind"] == "StellarsHub"
+    assert accepted["plural"] == "stellarshubs"
+    assert accepted["shortNames"] == ["shub"]
+    version = crd["spec"]["versions"][0]
+    assert [c["name"] for c in version["additionalPrinterColumns"]] == [
+        "Phase",
+        "URL",
+        "GPU",
+        "Age",
+    ]
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_examples_are_accepted_and_defaulted(
+    path: Path, crd: dict[str, Any], kube: Kube, namespace: str
+) -> None:
+    created = _create(kube, namespace, yaml.safe_load(path.read_text()))
+    spec = created["spec"]
+    assert spec["gpu"]["mode"] in ("auto", "on", "off")
+    assert spec["storage"]["deleteUserDataOnHubDelete"] is False
+    assert spec["resources"]["user"]["requests"]["cpu"]
+
+
+def test_empty_spec_gets_every_default(crd: dict[str, Any], kube: Kube, namespace: str) -> None:
+    created = _create(kube, namespace, {**_hub("demo"), "spec": {}})
+    spec = created["spec"]
+    assert spec["baseUrl"] == "/jupyterhub"
+    assert spec["gpu"] == {"mode": "auto", "perUser": 1}
+    assert spec["storage"]["shared"] == {
+        "enabled": False,
+        "size": "10Gi",
+        "accessMode": "ReadWriteMany",
+    }
+    assert spec["exposure"] == {"serviceType": "ClusterIP", "ingress": {"enabled": False}}
+
+
+def _hub(name: str) -> dict[str, Any]:
+    return {"apiVersion": "stellars.io/v1alpha1", "kind": "StellarsHub", "metadata": {"name": name}}
+
+
+@pytest.mark.parametrize("case", BAD_SPECS, ids=[c["name"] for c in BAD_SPECS])
+def test_malformed_spec_is_rejected_with_a_clear_message(
+    case: dict[str, Any], crd: dict[str, Any], kube: Kube, namespace: str
+) -> None:
+    manifest = {**_hub(case.get("hubName", "bad")), "spec": case["spec"]}
+    with pytest.raises(ApiException) as raised:
+        _create(kube, namespace, manifest)
+    assert raised.value.status in (400, 422)
+    message = json.loads(raised.value.body or "{}").get("message", "")
+    for fragment in case["errors"]:
+        assert fragment in message, message

@@ -1,0 +1,118 @@
+"""DockerSpawner configuration: the seed's names, volumes, environment and GPU passthrough."""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+from typing import Any
+
+import docker.errors
+import pytest
+from stellars_hub.docker import (
+    LabImageUnavailableError,
+    StellarsDockerSpawner,
+    configure_docker,
+    docker_spawner_traits,
+)
+from stellars_hub.gpu.probe import GpuDecision
+from stellars_hub.names import safe_name
+from stellars_hub.settings import load_settings
+from traitlets.config import Config
+
+SETTINGS = load_settings({"JUPYTERHUB_SPAWNER": "docker", "DOCKER_NETWORK_NAME": "labs-net"})
+NO_GPU = GpuDecision(enabled=False, detected=False, reason="off")
+PROBED_GPU = GpuDecision(enabled=True, detected=True, reason="1 GPU(s): NVIDIA H200")
+TRUSTED_GPU = GpuDecision(enabled=True, detected=False, reason="on, trusted")
+
+
+def test_containers_and_volumes_have_the_seeds_names() -> None:
+    traits = docker_spawner_traits(SETTINGS, gpu=NO_GPU)
+
+    assert traits["name_template"] == "jupyterlab-{username}"
+    assert traits["escape"] is safe_name
+    assert traits["volumes"] == {
+        "jupyterlab-{username}_home": "/home",
+        "jupyterlab-{username}_workspace": "/home/lab/workspace",
+        "jupyterlab-{username}_cache": "/home/lab/.cache",
+        "jupyterhub_shared": "/mnt/shared",
+    }
+    assert traits["network_name"] == "labs-net"
+    assert traits["use_internal_ip"] is True
+    assert traits["remove"] is True
+    assert traits["notebook_dir"] == "/home/lab/workspace"
+    assert traits["extra_create_kwargs"] == {"working_dir": "/home/lab/workspace"}
+    assert traits["image"] == "stellars/stellars-jupyterlab-ds:latest"
+
+
+def test_without_gpu_labs_see_no_device_and_the_flags_say_so() -> None:
+    traits = docker_spawner_traits(SETTINGS, gpu=NO_GPU)
+
+    assert traits["extra_host_config"] == {}
+    assert traits["environment"] == {
+        "ENABLE_SERVICE_MLFLOW": "1",
+        "ENABLE_SERVICE_GLANCES": "1",
+        "ENABLE_SERVICE_TENSORBOARD": "1",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "ENABLE_GPU_SUPPORT": "0",
+        "NVIDIA_DETECTED": "0",
+        "NVIDIA_VISIBLE_DEVICES": "void",
+    }
+
+
+@pytest.mark.parametrize(("gpu", "detected"), [(PROBED_GPU, "1"), (TRUSTED_GPU, "0")])
+def test_with_gpu_labs_get_every_gpu(gpu: GpuDecision, detected: str) -> None:
+    traits = docker_spawner_traits(SETTINGS, gpu=gpu)
+
+    [request] = traits["extra_host_config"]["device_requests"]
+    assert (request["Count"], request["Capabilities"]) == (-1, [["gpu"]])
+    assert traits["environment"]["ENABLE_GPU_SUPPORT"] == "1"
+    assert traits["environment"]["NVIDIA_DETECTED"] == detected
+    assert "NVIDIA_VISIBLE_DEVICES" not in traits["environment"]
+
+
+def test_service_toggles_reach_the_labs() -> None:
+    settings = load_settings({"ENABLE_SERVICE_GLANCES": "0", "TF_CPP_MIN_LOG_LEVEL": "0"})
+
+    environment = docker_spawner_traits(settings, gpu=NO_GPU)["environment"]
+
+    assert environment["ENABLE_SERVICE_GLANCES"] == "0"
+    assert environment["TF_CPP_MIN_LOG_LEVEL"] == "0"
+
+
+def test_configure_docker_sets_the_spawner_and_the_hub_address() -> None:
+    c = Config()
+
+    configure_docker(c, SETTINGS, gpu=NO_GPU)
+
+    assert c.JupyterHub.spawner_class is StellarsDockerSpawner
+    assert c.JupyterHub.hub_connect_url == "http://jupyterhub:8081"
+    assert c.DockerSpawner.network_name == "labs-net"
+    spawner = StellarsDockerSpawner(config=c, user=SimpleNamespace(name="Bob.Smith"))
+    name = safe_name("Bob.Smith")
+    assert spawner.object_name == f"jupyterlab-{name}"
+    assert spawner.volume_binds[f"jupyterlab-{name}_home"] == {"bind": "/home", "mode": "rw"}
+    assert spawner.volume_binds["jupyterhub_shared"]["bind"] == "/mnt/shared"
+    assert spawner.remove is True
+
+
+def test_a_missing_image_fails_the_spawn_with_a_message_and_creates_nothing() -> None:
+    spawner = StellarsDockerSpawner(pull_policy="ifnotpresent")
+    calls: list[str] = []
+
+    async def docker_call(method: str, *args: Any, **kwargs: Any) -> Any:
+        calls.append(method)
+        if method == "inspect_image":
+            raise docker.errors.ImageNotFound("404", explanation="No such image: lab:1")
+        raise docker.errors.NotFound("404", explanation="pull access denied for lab")
+
+    spawner.docker = docker_call
+
+    with pytest.raises(LabImageUnavailableError) as caught:
+        asyncio.run(spawner.pull_image("lab:1"))
+    asyncio.run(spawner.stop())
+
+    assert caught.value.jupyterhub_message == (
+        "The lab image lab:1 is not available on this host and could not be pulled "
+        "(pull access denied for lab). Please tell the administrator."
+    )
+    assert calls == ["inspect_image", "pull"]  # stop() asked Docker nothing

@@ -1,0 +1,65 @@
+"""An in-memory stand-in for stellars_operator.kube.Kube: objects by path, calls recorded."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from kubernetes.client.exceptions import ApiException
+from stellars_operator.kube import manifest_path
+
+
+def _matches(obj: Mapping[str, Any], selector: str | None) -> bool:
+    if not selector:
+        return True
+    labels = (obj.get("metadata") or {}).get("labels") or {}
+    pairs = (term.split("=", 1) for term in selector.split(","))
+    return all(labels.get(k) == v for k, v in pairs)
+
+
+class FakeKube:
+    def __init__(self, *objects: Mapping[str, Any], fail_apply: int | None = None) -> None:
+        self.objects: dict[str, dict[str, Any]] = {}
+        self.calls: list[tuple[str, str]] = []
+        self.fail_apply = fail_apply
+        for obj in objects:
+            self.objects[manifest_path(obj)] = copy.deepcopy(dict(obj))
+
+    def get(self, path: str) -> dict[str, Any] | None:
+        self.calls.append(("GET", path))
+        found = self.objects.get(path)
+        return copy.deepcopy(found) if found else None
+
+    def list(self, path: str, *, label_selector: str | None = None) -> list[dict[str, Any]]:
+        self.calls.append(("LIST", path))
+        prefix = path + "/"
+        return [
+            copy.deepcopy(obj)
+            for key, obj in sorted(self.objects.items())
+            if key.startswith(prefix)
+            and "/" not in key[len(prefix) :]
+            and _matches(obj, label_selector)
+        ]
+
+    def apply(self, manifest: Mapping[str, Any]) -> dict[str, Any]:
+        path = manifest_path(manifest)
+        self.calls.append(("APPLY", path))
+        if self.fail_apply is not None:
+            raise ApiException(status=self.fail_apply, reason="Forbidden", body="denied")
+        self.objects[path] = copy.deepcopy(dict(manifest))
+        return copy.deepcopy(dict(manifest))
+
+    def merge_patch(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        self.calls.append(("PATCH", path))
+        return dict(body)
+
+    def delete(self, path: str) -> bool:
+        self.calls.append(("DELETE", path))
+        return self.objects.pop(path, None) is not None
+
+    def applied(self) -> list[str]:
+        return [path for verb, path in self.calls if verb == "APPLY"]
+
+    def deleted(self) -> list[str]:
+        return [path for verb, path in self.calls if verb == "DELETE"]

@@ -1,0 +1,132 @@
+"""render/hub.py: the hub Deployment and Service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stellars_operator.render.config import config_hash
+from stellars_operator.render.hub import render_hub, render_hub_deployment, render_hub_service
+
+from tests.unit.operator.conftest import make_hub
+from tests.unit.operator.render_checks import assert_restricted
+
+
+def _container(spec: dict[str, Any] | None = None) -> dict[str, Any]:
+    container: dict[str, Any] = render_hub_deployment(make_hub(spec))["spec"]["template"]["spec"][
+        "containers"
+    ][0]
+    return container
+
+
+def _env(spec: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {e["name"]: e.get("value", e.get("valueFrom")) for e in _container(spec)["env"]}
+
+
+def test_one_replica_recreate() -> None:
+    deployment = render_hub_deployment(make_hub())
+    assert deployment["metadata"]["name"] == "demo-hub"
+    assert deployment["spec"]["replicas"] == 1
+    assert deployment["spec"]["strategy"] == {"type": "Recreate"}
+    template = deployment["spec"]["template"]
+    selector = deployment["spec"]["selector"]["matchLabels"]
+    assert selector.items() <= template["metadata"]["labels"].items()
+    assert template["spec"]["serviceAccountName"] == "demo-hub"
+
+
+def test_security_context_is_restricted_with_uid_1000() -> None:
+    pod = render_hub_deployment(make_hub())["spec"]["template"]["spec"]
+    assert_restricted(pod)
+    assert pod["securityContext"]["runAsUser"] == 1000
+    assert pod["securityContext"]["fsGroup"] == 1000
+
+
+def test_probes_hit_the_health_endpoint_under_the_base_url() -> None:
+    container = _container({"baseUrl": "/team/"})
+    for probe in ("readinessProbe", "livenessProbe"):
+        assert container[probe]["httpGet"] == {"path": "/team/hub/health", "port": "http"}
+    assert container["ports"] == [{"name": "http", "containerPort": 8081, "protocol": "TCP"}]
+    assert _container({"baseUrl": "/"})["readinessProbe"]["httpGet"]["path"] == "/hub/health"
+
+
+def test_environment_follows_the_settings_contract() -> None:
+    env = _env()
+    assert env["JUPYTERHUB_SPAWNER"] == "kubernetes"
+    assert env["JUPYTERHUB_ADMIN"] == "admin"
+    assert env["JUPYTERHUB_BASE_URL"] == "/jupyterhub"
+    assert env["ENABLE_GPU_SUPPORT"] == "2"
+    assert env["ENABLE_SERVICE_MLFLOW"] == "1"
+    assert env["STELLARS_DATA_DIR"] == "/data"
+    assert env["STELLARS_HUB_SETTINGS"] == "/etc/stellars/settings.json"
+    assert env["STELLARS_GPU_SETTINGS"] == "/etc/stellars/gpu/gpu.json"
+    assert env["STELLARS_PROXY_API_URL"] == "http://demo-proxy-api:8001"
+    assert env["STELLARS_HUB_CONNECT_URL"] == "http://demo-hub:8081"
+    assert env["POD_NAMESPACE"] == {"fieldRef": {"fieldPath": "metadata.namespace"}}
+    assert env["CONFIGPROXY_AUTH_TOKEN"] == {
+        "secretKeyRef": {"name": "demo-secrets", "key": "proxy-token"}
+    }
+    assert env["JPY_COOKIE_SECRET"] == {
+        "secretKeyRef": {"name": "demo-secrets", "key": "cookie-secret"}
+    }
+    assert env["JUPYTERHUB_ADMIN_PASSWORD"] == {
+        "secretKeyRef": {"name": "demo-secrets", "key": "admin-password"}
+    }
+
+
+def test_gpu_mode_and_service_toggles_reach_the_environment() -> None:
+    env = _env({"gpu": {"mode": "off"}, "services": {"glances": False}})
+    assert env["ENABLE_GPU_SUPPORT"] == "0"
+    assert env["ENABLE_SERVICE_GLANCES"] == "0"
+    assert _env({"gpu": {"mode": "on"}})["ENABLE_GPU_SUPPORT"] == "1"
+
+
+def test_admin_password_from_the_users_secret() -> None:
+    env = _env({"admin": {"name": "chief", "passwordSecretRef": {"name": "pw", "key": "k"}}})
+    assert env["JUPYTERHUB_ADMIN"] == "chief"
+    assert env["JUPYTERHUB_ADMIN_PASSWORD"] == {"secretKeyRef": {"name": "pw", "key": "k"}}
+
+
+def test_volumes_data_pvc_and_both_configmaps() -> None:
+    pod = render_hub_deployment(make_hub())["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert volumes["data"] == {
+        "name": "data",
+        "persistentVolumeClaim": {"claimName": "demo-hub-data"},
+    }
+    sources = volumes["settings"]["projected"]["sources"]
+    assert [s["configMap"]["name"] for s in sources] == ["demo-config", "demo-gpu"]
+    paths = [item["path"] for s in sources for item in s["configMap"]["items"]]
+    assert paths == ["settings.json", "gpu/gpu.json"]
+    mounts = {m["name"]: m["mountPath"] for m in pod["containers"][0]["volumeMounts"]}
+    assert mounts == {"data": "/data", "settings": "/etc/stellars"}
+
+
+def test_resources_from_the_spec() -> None:
+    container = _container({"resources": {"hub": {"limits": {"memory": "3Gi"}}}})
+    assert container["resources"]["limits"] == {"cpu": "1", "memory": "3Gi"}
+    assert container["resources"]["requests"] == {"cpu": "100m", "memory": "256Mi"}
+
+
+def test_config_hash_annotation_changes_with_config() -> None:
+    def annotation(spec: dict[str, Any]) -> str:
+        template = render_hub_deployment(make_hub(spec))["spec"]["template"]
+        value: str = template["metadata"]["annotations"]["stellars.io/config-hash"]
+        return value
+
+    base = annotation({})
+    assert base == config_hash(make_hub())
+    assert annotation({"notebookImage": "other:1"}) != base
+    assert annotation({"storage": {"home": "3Gi"}}) != base
+    assert annotation({"extraEnv": {"A": "b"}}) != base
+    # GPU settings live in <hub>-gpu, read at spawn time: no hub restart for them
+    assert annotation({"gpu": {"perUser": 2, "nodeSelector": {"a": "b"}}}) == base
+    assert annotation({"gpu": {"resourceName": "amd.com/gpu"}}) == base
+
+
+def test_service_on_8081() -> None:
+    service = render_hub_service(make_hub())
+    assert service["metadata"]["name"] == "demo-hub"
+    assert service["spec"]["ports"] == [
+        {"name": "http", "port": 8081, "targetPort": "http", "protocol": "TCP"}
+    ]
+    assert service["spec"]["selector"]["app.kubernetes.io/component"] == "hub"
+    assert [c["kind"] for c in render_hub(make_hub())] == ["Deployment", "Service"]

@@ -1,0 +1,149 @@
+"""spec.py: defaults that match the CRD, typed reading, and the checks the schema cannot make."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from stellars_operator.spec import (
+    HubSpec,
+    SecretKeyRef,
+    SpecError,
+    check_hub,
+    parse_spec,
+)
+
+from tests.unit.operator.conftest import make_hub
+from tests.unit.operator.crd_schema import apply_defaults, openapi_schema
+
+
+def _server_defaulted(spec: dict[str, object]) -> dict[str, object]:
+    obj = apply_defaults(openapi_schema(), {"spec": copy.deepcopy(spec)})
+    defaulted: dict[str, object] = obj["spec"]
+    return defaulted
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {},
+        {"gpu": {"mode": "on"}},
+        {"storage": {"shared": {"enabled": True}}},
+        {"resources": {"user": {"limits": {"memory": "4Gi"}}}},
+        {"exposure": {"ingress": {"enabled": True, "host": "h.example.com"}}},
+        {"admin": {"passwordSecretRef": {"name": "s"}}},
+    ],
+)
+def test_defaults_match_the_crd(spec: dict[str, object]) -> None:
+    """Reading a spec before or after the API server defaulted it gives the same hub."""
+    assert parse_spec(spec) == parse_spec(_server_defaulted(spec))
+
+
+def test_empty_spec_gives_documented_defaults() -> None:
+    spec = parse_spec({})
+    assert spec == HubSpec()
+    assert spec.base_url == "/jupyterhub"
+    assert spec.admin.name == "admin"
+    assert spec.admin.password_secret_ref is None
+    assert spec.signup.enabled and not spec.signup.open_signup
+    assert (spec.storage.home, spec.storage.workspace, spec.storage.cache) == ("1Gi", "5Gi", "1Gi")
+    assert spec.storage.delete_user_data_on_hub_delete is False
+    assert spec.storage.shared.enabled is False
+    assert spec.gpu.mode == "auto" and spec.gpu.per_user == 1
+    assert spec.services.mlflow and spec.services.glances and spec.services.tensorboard
+    assert spec.exposure.service_type == "ClusterIP"
+    assert spec.exposure.ingress.enabled is False
+    assert spec.user_resources.limits == {"cpu": "2", "memory": "2Gi"}
+
+
+def test_full_spec_is_read_into_typed_fields() -> None:
+    spec = parse_spec(
+        {
+            "baseUrl": "/team/",
+            "admin": {"name": "chief", "passwordSecretRef": {"name": "pw"}},
+            "storage": {"storageClass": "fast", "shared": {"enabled": True, "existingClaim": "c"}},
+            "gpu": {
+                "mode": "on",
+                "perUser": 2,
+                "nodeSelector": {"a": "b"},
+                "tolerations": [{"key": "k", "operator": "Exists"}],
+            },
+            "resources": {"user": {"requests": {"cpu": 1}, "limits": {"cpu": 4}}},
+            "extraEnv": {"TZ": "UTC"},
+        }
+    )
+    assert spec.base_path == "/team"
+    assert spec.admin.password_secret_ref == SecretKeyRef(name="pw", key="password")
+    assert spec.storage.storage_class == "fast"
+    assert spec.storage.shared.existing_claim == "c"
+    assert spec.gpu.per_user == 2 and spec.gpu.node_selector == {"a": "b"}
+    assert spec.gpu.tolerations == ({"key": "k", "operator": "Exists"},)
+    # integer quantities (int-or-string) become strings
+    assert spec.user_resources.requests["cpu"] == "1"
+    assert spec.user_resources.limits["cpu"] == "4"
+    assert spec.extra_env == {"TZ": "UTC"}
+
+
+def test_root_base_url_has_an_empty_base_path() -> None:
+    assert parse_spec({"baseUrl": "/"}).base_path == ""
+
+
+@pytest.mark.parametrize(
+    ("spec", "field"),
+    [
+        ({"gpu": {"mode": "sometimes"}}, "spec.gpu.mode"),
+        ({"gpu": {"mode": True}}, "spec.gpu.mode"),
+        ({"gpu": "yes"}, "spec.gpu"),
+        ({"gpu": {"perUser": "1"}}, "spec.gpu.perUser"),
+        ({"signup": {"enabled": "yes"}}, "spec.signup.enabled"),
+        ({"gpu": {"tolerations": "all"}}, "spec.gpu.tolerations"),
+        ({"storage": {"home": None, "cache": []}}, "spec.storage.cache"),
+    ],
+)
+def test_wrong_types_name_the_field(spec: dict[str, object], field: str) -> None:
+    with pytest.raises(SpecError) as raised:
+        parse_spec(spec)
+    assert raised.value.field == field
+    assert field in str(raised.value)
+
+
+def _fields(**spec: object) -> list[str]:
+    return [p.field for p in check_hub(make_hub(dict(spec)))]
+
+
+def test_a_valid_hub_has_no_problems() -> None:
+    assert check_hub(make_hub()) == []
+
+
+def test_request_above_limit_is_a_problem_naming_the_field() -> None:
+    fields = _fields(
+        resources={"user": {"requests": {"memory": "4Gi"}, "limits": {"memory": "2Gi"}}}
+    )
+    assert fields == ["spec.resources.user.requests.memory"]
+    fields = _fields(resources={"hub": {"requests": {"cpu": "2"}, "limits": {"cpu": "500m"}}})
+    assert fields == ["spec.resources.hub.requests.cpu"]
+
+
+def test_quantity_that_does_not_parse_is_a_problem() -> None:
+    assert _fields(resources={"user": {"limits": {"memory": "lots"}}}) == [
+        "spec.resources.user.memory"
+    ]
+
+
+def test_ingress_without_host_is_a_problem() -> None:
+    assert _fields(exposure={"ingress": {"enabled": True}}) == ["spec.exposure.ingress.host"]
+
+
+def test_base_url_without_slash_is_a_problem() -> None:
+    assert _fields(baseUrl="hub") == ["spec.baseUrl"]
+
+
+@pytest.mark.parametrize("name", ["a" * 41, "1hub", "Hub", "hub-", "hub_x"])
+def test_bad_hub_names_are_problems(name: str) -> None:
+    problems = check_hub(make_hub(name=name))
+    assert [p.field for p in problems] == ["metadata.name"]
+
+
+def test_longest_allowed_hub_name_keeps_children_names_within_63() -> None:
+    assert check_hub(make_hub(name="a" * 40)) == []
+    assert len("a" * 40 + "-proxy-public") <= 63

@@ -95,6 +95,20 @@ def reconcile(
     return Outcome(render_status(hub, seen, previous=previous, now=now), pruned=pruned)
 
 
+def hub_path(namespace: str, name: str) -> str:
+    return resource_path("stellars.io/v1alpha1", "StellarsHub", namespace=namespace, name=name)
+
+
+def patch_status(kube: Kube, body: Mapping[str, Any], status: Mapping[str, Any]) -> dict[str, Any]:
+    """Write the status fields that differ from `body`'s; returns them (empty: nothing written)."""
+    old = body.get("status") or {}
+    changed = {k: v for k, v in status.items() if old.get(k) != v}
+    if changed:
+        meta = body["metadata"]
+        kube.merge_patch(f"{hub_path(meta['namespace'], meta['name'])}/status", {"status": changed})
+    return changed
+
+
 def refresh_gpu(
     kube: Kube, body: Mapping[str, Any], *, nodes: Sequence[Mapping[str, Any]], now: str
 ) -> gpu_detection.GpuDecision | None:

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.fixtures.docker import ROOT, ComposeStack, StackFactory
+from tests.fixtures.docker import INSECURE_OK, ROOT, ComposeStack, StackFactory
 
-pytestmark = [pytest.mark.docker, pytest.mark.browser]
+pytestmark = [pytest.mark.docker, pytest.mark.browser, INSECURE_OK]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -1,0 +1,91 @@
+"""The scripts behind `make up`, `make down` and `make remove-user-data`, run as a person would,
+on a project of their own (own name, ports, network and hub volumes)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+
+import pytest
+
+from tests.e2e.compose.hub_client import HubClient
+from tests.fixtures.docker import (
+    COMPOSE_DIR,
+    HUB_IMAGE,
+    INSECURE_OK,
+    LAB_IMAGE,
+    StackFactory,
+    docker,
+    free_port,
+)
+
+pytestmark = [pytest.mark.docker, INSECURE_OK]
+
+
+def run_script(name: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(COMPOSE_DIR / name), *args],
+        env={**os.environ, **env},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def test_up_answers_and_says_where_the_password_is_down_keeps_volumes(
+    compose_stack_factory: StackFactory,
+) -> None:
+    project = f"stellars-e2e-{compose_stack_factory.session}-scripts"
+    volumes = [f"{project}_data", f"{project}_certs"]
+    user_volume = f"jupyterlab-{compose_stack_factory.user_name()}_home"
+    env = {
+        "COMPOSE_PROJECT_NAME": project,
+        "HTTP_PORT": str(free_port()),
+        "HTTPS_PORT": str(free_port()),
+        "DOCKER_NETWORK_NAME": f"{project}_net",
+        "JUPYTERHUB_DATA_VOLUME": volumes[0],
+        "JUPYTERHUB_CERTS_VOLUME": volumes[1],
+        "JUPYTERHUB_IMAGE": HUB_IMAGE,
+        "DOCKER_NOTEBOOK_IMAGE": LAB_IMAGE,
+        "ENABLE_GPU_SUPPORT": "0",
+    }
+    try:
+        up = run_script("up.sh", env)
+        assert up.returncode == 0, up.stderr[-3000:] + up.stdout
+        url = f"https://localhost:{env['HTTPS_PORT']}/jupyterhub/"
+        assert f"the platform answers at {url}" in up.stdout
+        command = re.search(r"^up:\s+(docker exec \S+ cat /data/admin-password)$", up.stdout, re.M)
+        assert command, up.stdout
+        password = subprocess.run(
+            shlex.split(command.group(1)), capture_output=True, text=True, check=True
+        ).stdout.strip()
+        assert HubClient(url).log_in("admin", password).status_code == 302
+
+        docker("volume", "create", user_volume)
+        kept = run_script("remove-user-data.sh", env, "--accounts")
+        assert kept.returncode == 1
+        assert "stop it first" in kept.stderr
+
+        down = run_script("down.sh", env)
+        assert down.returncode == 0, down.stderr[-3000:]
+        assert (
+            docker("ps", "-aq", "--filter", f"label=com.docker.compose.project={project}").stdout
+            == ""
+        )
+        for volume in volumes:
+            assert docker("volume", "inspect", volume, check=False).returncode == 0, volume
+
+        unconfirmed = run_script("remove-user-data.sh", env, "--accounts")
+        assert unconfirmed.returncode == 1
+        assert user_volume in unconfirmed.stdout
+        assert volumes[0] in unconfirmed.stdout
+        assert "--yes" in unconfirmed.stderr
+        for volume in (user_volume, volumes[0]):
+            assert docker("volume", "inspect", volume, check=False).returncode == 0, volume
+    finally:
+        run_script("down.sh", env)
+        docker("volume", "rm", *volumes, user_volume, check=False)

@@ -18,7 +18,7 @@ GROUP, VERSION, PLURAL = "stellars.io", "v1alpha1", "stellarshubs"
 def main() -> int:
     namespace, name = os.environ["HUB_NAMESPACE"], os.environ["HUB_NAME"]
     timeout = int(os.environ.get("DELETE_TIMEOUT_SECONDS", "240"))
-    config.load_incluster_config()
+    config.load_incluster_config()  # type: ignore[no-untyped-call]
     api = client.CustomObjectsApi()
     try:
         api.delete_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, name)

@@ -10,7 +10,6 @@ Needs an API server only (the operator's pod need not run).
 
 from __future__ import annotations
 
-import copy
 import shutil
 from pathlib import Path
 from typing import Any
@@ -27,8 +26,9 @@ NEW_FIELD = "baseUrl"
 
 
 def _crd_in_group(group: str, *, without: str | None) -> dict[str, Any]:
-    crd = yaml.safe_load((CHART / "crds" / "stellarshub.yaml").read_text(encoding="utf-8"))
-    crd = copy.deepcopy(crd)
+    crd: dict[str, Any] = yaml.safe_load(
+        (CHART / "crds" / "stellarshub.yaml").read_text(encoding="utf-8")
+    )
     crd["spec"]["group"] = group
     crd["metadata"]["name"] = f"{crd['spec']['names']['plural']}.{group}"
     crd["spec"]["names"].pop("shortNames", None)  # `shub` belongs to the real CRD
@@ -94,7 +94,7 @@ def test_kubectl_apply_before_helm_upgrade_serves_the_new_crd(
         cluster.install("crd-upgrade", namespace, watch, chart=new_chart, wait=False)
 
         def accepted() -> bool:
-            return _create_hub(cluster, namespace, group, "after").returncode == 0
+            return bool(_create_hub(cluster, namespace, group, "after").returncode == 0)
 
         eventually(accepted, timeout=60, what=f"the API server serves spec.{NEW_FIELD}")
         hub = cluster.get(f"stellarshubs.{group}", "after", namespace=namespace)

@@ -135,7 +135,7 @@ def test_install_use_upgrade_uninstall(
     def hub_rolled() -> bool:
         found = cluster.get("deployment", f"{HUB}-hub", namespace=namespace)
         assert found is not None
-        return found["spec"]["template"] != old_template
+        return bool(found["spec"]["template"] != old_template)
 
     eventually(hub_rolled, timeout=180, what="the hub Deployment takes the new settings")
     cluster.kubectl(

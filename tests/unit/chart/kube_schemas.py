@@ -41,7 +41,8 @@ Schema = dict[str, Any]
 
 def load_swagger(path: Path = SWAGGER) -> Schema:
     with gzip.open(path, "rt", encoding="utf-8") as handle:
-        return json.load(handle)
+        swagger: Schema = json.load(handle)
+    return swagger
 
 
 def schema_path(out_dir: Path, *, group: str, version: str, kind: str) -> Path:
@@ -125,7 +126,7 @@ def _crd_node(node: Any) -> Any:
         return [_crd_node(item) for item in node]
     if not isinstance(node, dict):
         return node
-    out = {key: _crd_node(value) for key, value in node.items()}
+    out: Schema = {key: _crd_node(value) for key, value in node.items()}
     if out.pop("x-kubernetes-int-or-string", False):
         out.pop("type", None)
         out["anyOf"] = [{"type": "integer"}, {"type": "string"}]

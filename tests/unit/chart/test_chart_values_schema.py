@@ -123,7 +123,8 @@ def test_default_values_satisfy_the_schema() -> None:
 def _resolve(node: dict[str, Any]) -> dict[str, Any]:
     ref = node.get("$ref")
     if ref:
-        return SCHEMA["definitions"][ref.rsplit("/", 1)[-1]]
+        definition: dict[str, Any] = SCHEMA["definitions"][ref.rsplit("/", 1)[-1]]
+        return definition
     return node
 
 

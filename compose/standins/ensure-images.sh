@@ -2,8 +2,8 @@
 # Makes sure every image the stack names exists locally. For each image of
 #   docker compose <compose args> config --images
 # (default args: --env-file compose/.env -f compose/compose.yml): present -> nothing; pull works
-# -> pulled; Traefik or Watchtower -> a local stand-in built from the Go module and tagged with
-# the very name compose uses; anything else (our hub image) -> an error naming what builds it.
+# -> pulled, else a local stand-in built from the Go module and tagged with the very name
+# compose uses. Our own images (the hub) are never pulled: missing -> an error naming `make images`.
 # STELLARS_OFFLINE=1 skips the pull attempts.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,15 +30,25 @@ build_standin() {  # kind (traefik|watchtower), image tag
     --build-arg MODULE="$module" -f "$here/$kind/Dockerfile" "$(dirname "$bin")" >/dev/null
 }
 
+standin_kind() {  # which stand-in can replace an image, if any
+  case ${1%%:*} in
+    traefik|*/traefik) echo traefik ;;
+    *watchtower) echo watchtower ;;
+  esac
+}
+
 missing=0
 for image in $images; do
   if docker image inspect "$image" >/dev/null 2>&1; then continue; fi
+  kind=$(standin_kind "$image")
+  if [ -z "$kind" ]; then
+    # Our own images are built here, never pulled: a registry image of the same name would be
+    # someone else's build.
+    say "missing image $image: build it with \`make images\`"
+    missing=1
+    continue
+  fi
   if pull "$image"; then say "pulled $image"; continue; fi
-  case ${image%%:*} in
-    traefik|*/traefik) build_standin traefik "$image" ;;
-    *watchtower) build_standin watchtower "$image" ;;
-    *) say "missing image $image: it is not pullable and has no stand-in (hub and lab images come from \`make images\`)"
-       missing=1 ;;
-  esac
+  build_standin "$kind" "$image"
 done
 exit "$missing"

@@ -275,6 +275,7 @@ def decide(nodes: Sequence[Mapping[str, Any]], gpu: GpuSpec) -> GpuDecision:
     if resource is not None:
         hosts = [n for n in candidates if n.resources.get(resource, 0) >= gpu.per_user]
         where = ", ".join(n.name for n in hosts)
+        from_taints = tolerations_for(t for n in hosts for t in n.taints)
         return GpuDecision(
             enabled=True,
             available=True,
@@ -283,11 +284,10 @@ def decide(nodes: Sequence[Mapping[str, Any]], gpu: GpuSpec) -> GpuDecision:
             resource=resource,
             count=gpu.per_user,
             node_selector=dict(gpu.node_selector),
-            tolerations=tuple(gpu.tolerations)
-            + tuple(
-                t
-                for t in tolerations_for(t for n in hosts for t in n.taints)
-                if t not in gpu.tolerations
+            # the spec's own first, then what the GPU nodes' taints require
+            tolerations=(
+                *gpu.tolerations,
+                *(t for t in from_taints if t not in gpu.tolerations),
             ),
             nodes=seen,
         )

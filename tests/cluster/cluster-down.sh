@@ -7,17 +7,30 @@ SCRIPT_NAME=cluster-down
 source "$(dirname "$0")/lib.sh"
 
 [ -d "$STATE" ] || { say "nothing to stop ($STATE does not exist)"; exit 0; }
-for name in kube-proxy kubelet containerd kube-scheduler kube-controller-manager kube-apiserver etcd; do
-  stop "$name"
-done
+stop kube-proxy kubelet containerd kube-scheduler kube-controller-manager kube-apiserver etcd
+mkdir -p "$LOGS"
 if [ -x "$BIN/kube-proxy" ]; then  # removes the KUBE-* chains kube-proxy created
   kube-proxy --cleanup >"$LOGS/kube-proxy-cleanup.log" 2>&1 || true
 fi
 clear_runtime_leftovers
+# What kube-proxy --cleanup leaves: the kubelet's KUBE-* chains (only this kubelet makes them).
+for cmd in iptables ip6tables; do
+  command -v "$cmd-save" >/dev/null || continue
+  for table in filter nat mangle; do
+    rules=$("$cmd-save" -t "$table" 2>/dev/null | grep -E '^-A [A-Z]+ .*-j KUBE-' | grep -v '^-A KUBE-' || true)
+    while read -r rule; do
+      [ -z "$rule" ] || eval "$cmd -t $table -D ${rule#-A }" 2>/dev/null || true
+    done <<<"$rules"
+    chains=$("$cmd-save" -t "$table" 2>/dev/null | sed -n 's/^:\(KUBE-[^ ]*\) .*/\1/p')
+    for chain in $chains; do "$cmd" -t "$table" -F "$chain" 2>/dev/null || true; done
+    for chain in $chains; do "$cmd" -t "$table" -X "$chain" 2>/dev/null || true; done
+  done
+done
 ip link delete "$CNI_BRIDGE" 2>/dev/null || true
-for attempt in 1 2 3; do  # empty once the killed pod processes are reaped
-  find /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods -depth -type d -exec rmdir {} + 2>/dev/null && break
-  sleep 1
+for attempt in 1 2 3 4 5; do  # a cgroup can go once its killed processes are reaped
+  cgroups=$(ls -d /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods 2>/dev/null || true)
+  [ -n "$cgroups" ] || break
+  find $cgroups -depth -type d -exec rmdir {} + 2>/dev/null || sleep 1
 done
 rm -rf /var/log/pods /var/log/containers  # the kubelet's fixed log paths; only this kubelet writes them
 rm -rf "$STATE"

@@ -339,6 +339,17 @@ step_addons() {
     >>"$LOGS/addons.log" 2>&1 || fail "addons (CoreDNS rollout)" "$LOGS/addons.log"
   kubectl --kubeconfig="$KUBECONFIG_ADMIN" -n local-path-storage rollout status deploy/local-path-provisioner \
     --timeout=120s >>"$LOGS/addons.log" 2>&1 || fail "addons (local-path-provisioner rollout)" "$LOGS/addons.log"
+  # After a restart the rollout status above may still be the old pods' (their sandboxes died
+  # with containerd): ask CoreDNS itself, through the API server's pod proxy.
+  wait_ready kubelet 120 coredns_answers
+}
+
+coredns_answers() {
+  local pod
+  pod=$(kubectl --kubeconfig="$KUBECONFIG_ADMIN" -n kube-system get pods -l k8s-app=kube-dns \
+    --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}')
+  [ -n "$pod" ] && [ "$(kubectl --kubeconfig="$KUBECONFIG_ADMIN" get --raw \
+    "/api/v1/namespaces/kube-system/pods/$pod:8181/proxy/ready")" = OK ]
 }
 
 step_prerequisites

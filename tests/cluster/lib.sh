@@ -77,15 +77,22 @@ qualified() {
   echo "$name"
 }
 
-# stop NAME: TERM, then KILL after 10 s, the process named by NAME's pid file.
+# stop NAME...: TERM to each named process at once, KILL to those still there after 10 s.
 stop() {
-  local pid i
-  pid=$(pid_of "$1") || return 0
-  say "stopping $1 (pid $pid)"
-  kill "$pid" 2>/dev/null || true
-  for i in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-  kill -9 "$pid" 2>/dev/null || true
-  rm -f "$RUN/$1.pid"
+  local name pid pids="" i
+  for name in "$@"; do
+    pid=$(pid_of "$name") || continue
+    say "stopping $name (pid $pid)"
+    kill "$pid" 2>/dev/null || true
+    pids+=" $pid"
+    rm -f "$RUN/$name.pid"
+  done
+  [ -n "$pids" ] || return 0
+  for i in $(seq 20); do
+    for pid in $pids; do kill -0 "$pid" 2>/dev/null && break; done || break
+    sleep 0.5
+  done
+  for pid in $pids; do kill -9 "$pid" 2>/dev/null || true; done
 }
 
 # clear_runtime_leftovers: what a killed containerd/kubelet leaves behind: container shims and

@@ -10,11 +10,11 @@ import uuid
 from typing import Any
 
 import pytest
+
 from stellars_operator.credentials import complete_secret_values
 from stellars_operator.gpu import decide
 from stellars_operator.render import render_children
 from stellars_operator.spec import parse_hub
-
 from tests.e2e.chart.chart_cluster import Cluster
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(600)]

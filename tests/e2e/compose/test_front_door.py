@@ -10,11 +10,21 @@ import os
 import socket
 import ssl
 import subprocess
+import time
+from collections.abc import Iterator
 
 import pytest
 import requests
+import yaml
 
-from tests.fixtures.docker import COMPOSE_DIR, INSECURE_OK, ComposeStack, docker, docker_gid
+from tests.fixtures.docker import (
+    COMPOSE_DIR,
+    INSECURE_OK,
+    ComposeStack,
+    StackFactory,
+    docker,
+    docker_gid,
+)
 
 pytestmark = [pytest.mark.docker, INSECURE_OK]
 
@@ -61,7 +71,22 @@ def test_default_stack_keeps_the_seeds_names_and_publishes_no_dashboard(
         "--schedule=0 0 0 * * *",
         "--cleanup",
         "--label-enable",
+        "--scope=stellars-jupyterhub-ds",
     ]
+
+
+def test_override_example_is_valid_and_shows_gpu_cifs_and_a_config_mount(
+    docker_compose_cli: None,
+) -> None:
+    config = compose_config("compose.yml", "compose_override.example.yml")
+
+    hub = config["services"]["jupyterhub"]
+    assert hub["environment"]["ENABLE_GPU_SUPPORT"] == "1"
+    assert "/srv/jupyterhub/jupyterhub_config.py" in {v["target"] for v in hub["volumes"]}
+    shared = config["volumes"]["jupyterhub_shared"]
+    assert shared["name"] == "jupyterhub_shared"
+    assert shared["driver_opts"]["type"] == "cifs"
+    assert config["services"]["traefik"]["environment"]["TRAEFIK_API_DASHBOARD"] == "true"
 
 
 def test_plain_http_redirects_to_https(compose_stack: ComposeStack) -> None:
@@ -106,3 +131,62 @@ def test_traefik_dashboard_is_not_reachable_by_default(compose_stack: ComposeSta
     )
     inside = compose_stack.compose("exec", "-T", "jupyterhub", "python3", "-c", probe)
     assert inside.stdout.strip() == "404"
+
+
+DASHBOARD_PASSWORD = "dashboard-Pass-1"
+
+
+@pytest.fixture(scope="module")
+def dashboard_stack(
+    compose_stack: ComposeStack,
+    compose_stack_factory: StackFactory,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[ComposeStack]:
+    """A second stack, next to the default one, with the override example's dashboard part
+    (as a person would copy it, with their own password hash)."""
+    example = yaml.safe_load((COMPOSE_DIR / "compose_override.example.yml").read_text())
+    traefik = example["services"]["traefik"]
+    digest = base64.b64encode(hashlib.sha1(DASHBOARD_PASSWORD.encode()).digest()).decode()
+    users_label = "traefik.http.middlewares.dashboard-auth.basicauth.users"
+    assert users_label in traefik["labels"]
+    traefik["labels"][users_label] = f"admin:{{SHA}}{digest}"
+    override = tmp_path_factory.mktemp("dashboard") / "compose_override.yml"
+    override.write_text(yaml.safe_dump({"services": {"traefik": traefik}}))
+    stack = compose_stack_factory(override)
+    yield stack
+    stack.remove()
+
+
+def test_dashboard_opt_in_from_the_override_example_needs_basic_auth(
+    dashboard_stack: ComposeStack,
+) -> None:
+    base = f"https://localhost:{dashboard_stack.https_port}"
+
+    # Traefik routes to a container once it is healthy, itself included.
+    deadline = time.monotonic() + 60
+    while (
+        anonymous := requests.get(f"{base}/dashboard/", verify=False, timeout=10)
+    ).status_code == 404 and time.monotonic() < deadline:
+        time.sleep(2)
+    wrong = requests.get(f"{base}/api/rawdata", auth=("admin", "nope"), verify=False, timeout=10)
+    api = requests.get(
+        f"{base}/api/rawdata", auth=("admin", DASHBOARD_PASSWORD), verify=False, timeout=10
+    )
+
+    assert anonymous.status_code == 401
+    assert wrong.status_code == 401
+    assert api.status_code == 200
+    # It routes to its own project's hub only, not also to the other stack's on this engine.
+    assert "jupyterhub@docker" in api.json()["routers"]
+    servers = api.json()["services"]["jupyterhub@docker"]["loadBalancer"]["servers"]
+    assert len(servers) == 1
+
+
+def test_a_second_stack_leaves_the_first_ones_watchtower_running(
+    compose_stack: ComposeStack, dashboard_stack: ComposeStack
+) -> None:
+    for stack in (compose_stack, dashboard_stack):
+        watchtower = stack.container("watchtower")
+        assert watchtower, f"{stack.project} has no watchtower container"
+        state = json.loads(docker("inspect", "-f", "{{json .State}}", watchtower).stdout)
+        assert state["Running"] is True, stack.project

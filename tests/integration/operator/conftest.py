@@ -10,9 +10,9 @@ from typing import Any, TypeVar
 
 import pytest
 import yaml
-from kubernetes import client, config
-from stellars_operator.kube import Kube, resource_path
+from kubernetes import client
 
+from stellars_operator.kube import Kube, resource_path
 from tests.integration.operator.operator_process import OperatorProcess
 
 REPO = Path(__file__).resolve().parents[3]
@@ -36,13 +36,9 @@ def wait_for(
 
 
 @pytest.fixture(scope="session")
-def api_client(kube_config: str) -> client.ApiClient:
-    return config.new_client_from_config(config_file=str(kube_config))
-
-
-@pytest.fixture(scope="session")
-def kube(api_client: client.ApiClient) -> Kube:
-    return Kube(api_client)
+def kube(kube_api: client.ApiClient) -> Kube:
+    """The operator's own dict-based client, on the harness's ApiClient."""
+    return Kube(kube_api)
 
 
 @pytest.fixture(scope="session")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from stellars_operator.kube import Kube, resource_path
 
+from stellars_operator.kube import Kube, resource_path
 from tests.integration.operator.conftest import conditions_of, create_hub, wait_for_status
 from tests.integration.operator.operator_process import OperatorProcess
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import yaml
 from kubernetes.client.exceptions import ApiException
-from stellars_operator.kube import Kube, resource_path
 
+from stellars_operator.kube import Kube, resource_path
 from tests.integration.operator.conftest import HUBS, REPO
 
 pytestmark = pytest.mark.cluster

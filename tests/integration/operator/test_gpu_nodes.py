@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
 import pytest
-from stellars_operator.kube import Kube, resource_path
 
+from stellars_operator.kube import Kube, resource_path
 from tests.integration.operator.conftest import conditions_of, create_hub, wait_for, wait_for_status
 from tests.integration.operator.operator_process import OperatorProcess
 
@@ -41,7 +42,7 @@ def _gpu_json(kube: Kube, namespace: str) -> dict[str, Any]:
 
 @pytest.fixture
 def gpu_node(kube: Kube, namespace: str) -> Any:
-    name = f"stellars-test-gpu-{namespace}"[:63]
+    name = f"stellars-test-gpu-{hashlib.sha256(namespace.encode()).hexdigest()[:12]}"
     path = resource_path("v1", "Node", name=name)
     kube.request("POST", "/api/v1/nodes", body=_fake_gpu_node(name))
     try:
@@ -94,9 +95,14 @@ def test_gpu_node_appears_and_goes(
         {"status": {"capacity": {"nvidia.com/gpu": None}, "allocatable": {"nvidia.com/gpu": None}}},
     )
     hub = wait_for_status(
-        kube, namespace, "demo", lambda h: h["status"]["gpu"].get("enabled") is False, timeout=30
+        kube,
+        namespace,
+        "demo",
+        lambda h: conditions_of(h)["GPUAvailable"]["reason"] == "DevicePluginMissing",
+        timeout=30,
     )
-    assert conditions_of(hub)["GPUAvailable"]["reason"] == "DevicePluginMissing"
+    assert hub["status"]["gpu"]["enabled"] is False
+    assert "device plugin" in conditions_of(hub)["GPUAvailable"]["message"]
     assert wait_for(lambda: _gpu_json(kube, namespace).get("enabled") is False or None)
     # and the hub was never rolled for it
     assert (kube.get(hub_deployment) or {})["metadata"]["generation"] == generation

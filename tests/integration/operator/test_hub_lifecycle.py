@@ -6,8 +6,8 @@ import time
 from typing import Any
 
 import pytest
-from stellars_operator.kube import Kube, resource_path
 
+from stellars_operator.kube import Kube, resource_path
 from tests.integration.operator.conftest import (
     HUBS,
     conditions_of,

@@ -91,7 +91,7 @@ def _make_strict(schema: Schema) -> None:
 
 
 def _core_definitions(swagger: Schema) -> Schema:
-    definitions = copy.deepcopy(swagger["definitions"])
+    definitions: Schema = copy.deepcopy(swagger["definitions"])
     definitions[INT_OR_STRING] = {
         "description": "an integer or a string",
         "oneOf": [{"type": "string"}, {"type": "integer"}],

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from stellars_operator.apply import PRUNABLE_KINDS
 from stellars_operator.constants import GROUP, PLURAL
 from stellars_operator.kube import RESOURCES
 from stellars_operator.render.rbac import HUB_RULES
-
 from tests.unit.chart.chart_render import Rendered, template
 from tests.unit.chart.chart_values import OPERATOR
 

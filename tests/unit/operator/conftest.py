@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from stellars_operator.spec import Hub, parse_hub
 
 REPO = Path(__file__).resolve().parents[3]

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kubernetes.client.exceptions import ApiException
+
 from stellars_operator.kube import manifest_path
 
 

@@ -7,7 +7,6 @@ from typing import Any
 from stellars_operator.apply import apply_children, prune_children
 from stellars_operator.labels import standard_labels
 from stellars_operator.render.metadata import owner_reference
-
 from tests.unit.operator.conftest import make_hub
 from tests.unit.operator.fake_kube import FakeKube
 

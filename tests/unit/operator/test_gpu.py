@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from stellars_operator.gpu import GpuDecision, decide, node_essentials, read_node, tolerations_for
 from stellars_operator.spec import GpuSpec
-
 from tests.unit.operator.conftest import NODE_FIXTURES, load_nodes
 
 AUTO = GpuSpec()

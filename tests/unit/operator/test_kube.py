@@ -1,11 +1,11 @@
 """kube.py: resource paths for every kind the operator touches."""
 
 import pytest
+
 from stellars_operator.gpu import decide
 from stellars_operator.kube import RESOURCES, manifest_path, resource_path
 from stellars_operator.render import render_children
 from stellars_operator.spec import GpuSpec
-
 from tests.unit.operator.conftest import make_hub
 
 

@@ -1,6 +1,7 @@
 """__main__.py: command-line scope flags."""
 
 import pytest
+
 from stellars_operator.__main__ import parse_args
 from stellars_operator.handlers import delete, ensure, health, nodes, startup
 

@@ -6,8 +6,7 @@ import base64
 import json
 from typing import Any
 
-from stellars_operator.reconcile import reconcile, refresh_gpu
-
+from stellars_operator.reconcile import patch_status, reconcile, refresh_gpu
 from tests.unit.operator.conftest import load_nodes
 from tests.unit.operator.fake_kube import FakeKube
 
@@ -163,3 +162,14 @@ def test_refresh_gpu_ignores_mode_off_and_invalid_hubs() -> None:
     assert refresh_gpu(kube, body({"gpu": {"mode": "off"}}), nodes=nodes, now=NOW) is None
     assert refresh_gpu(kube, body({"gpu": {"mode": 1}}), nodes=nodes, now=NOW) is None
     assert kube.calls == []
+
+
+def test_patch_status_writes_only_what_changed() -> None:
+    kube = FakeKube()
+    current = body(status={"phase": "Progressing", "url": "u"})
+    assert patch_status(kube, current, {"phase": "Progressing", "url": "u"}) == {}
+    assert kube.calls == []
+    assert patch_status(kube, current, {"phase": "Ready", "url": "u"}) == {"phase": "Ready"}
+    assert kube.calls == [
+        ("PATCH", "/apis/stellars.io/v1alpha1/namespaces/team/stellarshubs/demo/status")
+    ]

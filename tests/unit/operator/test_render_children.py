@@ -6,10 +6,10 @@ from collections import Counter
 from typing import Any
 
 import pytest
+
 from stellars_operator.gpu import decide
 from stellars_operator.render import render_children
 from stellars_operator.spec import Hub
-
 from tests.unit.operator.conftest import load_nodes, make_hub
 from tests.unit.operator.render_checks import assert_child_of, assert_owned_by, assert_restricted
 

@@ -7,7 +7,6 @@ import json
 from stellars_operator.gpu import decide
 from stellars_operator.render.config import render_config, render_gpu_config, settings_document
 from stellars_operator.spec import GpuSpec
-
 from tests.unit.operator.conftest import load_nodes, make_hub
 
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from stellars_operator.render.config import config_hash
 from stellars_operator.render.hub import render_hub, render_hub_deployment, render_hub_service
-
 from tests.unit.operator.conftest import make_hub
 from tests.unit.operator.render_checks import assert_restricted
 

@@ -1,7 +1,6 @@
 """render/ingress.py: optional, pointing at the proxy's public Service."""
 
 from stellars_operator.render.ingress import render_ingress
-
 from tests.unit.operator.conftest import make_hub
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from stellars_operator.render.network import render_network
-
 from tests.unit.operator.conftest import make_hub
 
 

@@ -5,7 +5,6 @@ from stellars_operator.render.proxy import (
     render_proxy_deployment,
     render_proxy_services,
 )
-
 from tests.unit.operator.conftest import make_hub
 from tests.unit.operator.render_checks import assert_restricted
 

@@ -1,7 +1,6 @@
 """render/rbac.py: what KubeSpawner needs, and a token-less user ServiceAccount."""
 
 from stellars_operator.render.rbac import render_rbac
-
 from tests.unit.operator.conftest import make_hub
 
 

@@ -3,7 +3,6 @@
 import base64
 
 from stellars_operator.render.secrets import render_secrets
-
 from tests.unit.operator.conftest import make_hub
 
 

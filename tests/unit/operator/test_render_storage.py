@@ -1,7 +1,6 @@
 """render/storage.py: hub data PVC, the shared PVC and who owns it."""
 
 from stellars_operator.render.storage import render_storage
-
 from tests.unit.operator.conftest import make_hub
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 
 import pytest
+
 from stellars_operator.spec import (
     HubSpec,
     SecretKeyRef,
@@ -12,7 +13,6 @@ from stellars_operator.spec import (
     check_hub,
     parse_spec,
 )
-
 from tests.unit.operator.conftest import make_hub
 from tests.unit.operator.crd_schema import apply_defaults, openapi_schema
 

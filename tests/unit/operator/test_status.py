@@ -15,7 +15,6 @@ from stellars_operator.status import (
     phase_of,
     render_status,
 )
-
 from tests.unit.operator.conftest import load_nodes, make_hub
 
 T0, T1 = "2026-01-01T00:00:00Z", "2026-01-01T00:05:00Z"

@@ -6,7 +6,6 @@ from typing import Any
 
 from stellars_operator.labels import standard_labels
 from stellars_operator.teardown import delete_user_data, stop_user_servers
-
 from tests.unit.operator.fake_kube import FakeKube
 
 

@@ -52,6 +52,9 @@ def test_up_answers_and_says_where_the_password_is_down_keeps_volumes(
         "JUPYTERHUB_IMAGE": HUB_IMAGE,
         "DOCKER_NOTEBOOK_IMAGE": LAB_IMAGE,
         "ENABLE_GPU_SUPPORT": "0",
+        "JUPYTERHUB_ADMIN": "admin",
+        "JUPYTERHUB_ADMIN_PASSWORD": "",
+        "JUPYTERHUB_BASE_URL": "/jupyterhub",
     }
     try:
         up = run_script("up.sh", env)

@@ -51,8 +51,8 @@ down: ## Stop the Compose platform; keeps every volume
 	$(call step,down: compose,compose/down.sh)
 
 .PHONY: remove-user-data
-remove-user-data: ## Delete the Compose platform's user volumes (asks first, lists them)
-	$(call step,remove-user-data,compose/remove-user-data.sh)
+remove-user-data: ## Delete the Compose platform's user volumes (lists them, asks; ARGS="--yes [--accounts]")
+	$(call step,remove-user-data,compose/remove-user-data.sh $(ARGS))
 
 .PHONY: cluster-up
 cluster-up: ## Start the sealed one-node Kubernetes cluster (builds binaries once)
@@ -83,6 +83,7 @@ test: venv ## Every test tier: unit, integration, e2e (Docker, cluster), browser
 	$(call step,test: unit,$(PYTEST) tests/unit -q)
 	$(call step,test: docker engine,scripts/ensure-docker.sh)
 	$(call step,test: images,scripts/build-images.sh)
+	$(call step,test: compose stand-ins,compose/standins/ensure-images.sh)
 	$(call step,test: integration + e2e + browser,$(PYTEST) tests/integration tests/e2e tests/browser -q)
 
 .PHONY: bench

@@ -57,6 +57,7 @@ for name in $wanted; do
         mv "$tmp/helm" "$bin/helm4"; rmdir "$tmp"
       fi ;;
     local-path-provisioner) go_install local-path-provisioner "github.com/rancher/local-path-provisioner@$LOCAL_PATH_VERSION" ;;
+    kube-router) go_install kube-router "github.com/cloudnativelabs/kube-router/v2/cmd/kube-router@$KUBE_ROUTER_VERSION" ;;  # NetworkPolicy (opt-in)
     kubeconform) go_install kubeconform "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION" ;;
     *) echo "build-binaries: unknown binary '$name'" >&2; exit 2 ;;
   esac

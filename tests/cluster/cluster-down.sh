@@ -7,12 +7,19 @@ SCRIPT_NAME=cluster-down
 source "$(dirname "$0")/lib.sh"
 
 [ -d "$STATE" ] || { say "nothing to stop ($STATE does not exist)"; exit 0; }
-stop kube-proxy kubelet containerd kube-scheduler kube-controller-manager kube-apiserver etcd
+stop kube-router kube-proxy kubelet containerd kube-scheduler kube-controller-manager kube-apiserver etcd
 mkdir -p "$LOGS"
 if [ -x "$BIN/kube-proxy" ]; then  # removes the KUBE-* chains kube-proxy created
   kube-proxy --cleanup >"$LOGS/kube-proxy-cleanup.log" 2>&1 || true
 fi
+if [ -x "$BIN/kube-router" ]; then  # its iptables chains and ipsets
+  kube-router --cleanup-config >"$LOGS/kube-router-cleanup.log" 2>&1 || true
+fi
 clear_runtime_leftovers
+iptables -D FORWARD -j STELLARS-FORWARD 2>/dev/null || true  # cluster-up's own chains
+iptables -F STELLARS-FORWARD 2>/dev/null && iptables -X STELLARS-FORWARD
+iptables -t nat -D POSTROUTING -j STELLARS-POSTROUTING 2>/dev/null || true
+iptables -t nat -F STELLARS-POSTROUTING 2>/dev/null && iptables -t nat -X STELLARS-POSTROUTING
 # What kube-proxy --cleanup leaves: the kubelet's KUBE-* chains (only this kubelet makes them).
 for cmd in iptables ip6tables; do
   command -v "$cmd-save" >/dev/null || continue
@@ -27,7 +34,7 @@ for cmd in iptables ip6tables; do
   done
 done
 ip link delete "$CNI_BRIDGE" 2>/dev/null || true
-for attempt in 1 2 3 4 5; do  # a cgroup can go once its killed processes are reaped
+for _ in 1 2 3 4 5; do  # a cgroup can go once its killed processes are reaped
   cgroups=$(ls -d /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods 2>/dev/null || true)
   [ -n "$cgroups" ] || break
   find $cgroups -depth -type d -exec rmdir {} + 2>/dev/null || sleep 1

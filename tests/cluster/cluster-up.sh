@@ -6,6 +6,7 @@
 #   cluster-up.sh                       etcd, control plane, containerd, kubelet, kube-proxy,
 #                                       CoreDNS, local-path provisioner + StorageClass "standard"
 #   cluster-up.sh --control-plane-only  etcd + API server + controller manager + scheduler
+#   STELLARS_NETWORK_POLICY=0 cluster-up.sh   full, without NetworkPolicy enforcement (kube-router)
 #
 # State, logs (logs/NAME.log) and pid files (run/NAME.pid) live under $STELLARS_CLUSTER_STATE
 # (default /var/lib/stellars/cluster); the admin kubeconfig is $STATE/admin.kubeconfig.
@@ -19,6 +20,8 @@ case "${1:-}" in
   --control-plane-only) mode=control-plane ;;
   *) echo "usage: $0 [--control-plane-only]" >&2; exit 2 ;;
 esac
+# NetworkPolicies are enforced by kube-router's policy controller unless this is 0.
+network_policy=${STELLARS_NETWORK_POLICY:-1}
 [ "$(id -u)" = 0 ] || { echo "cluster-up: run as root (kubelet, containerd, iptables)" >&2; exit 2; }
 mkdir -p "$PKI" "$LOGS" "$RUN"
 exec 9>"$STATE/up.lock"
@@ -65,6 +68,7 @@ step_prerequisites() {
     command -v iptables >/dev/null || packages+=(iptables)
     command -v conntrack >/dev/null || packages+=(conntrack)
     command -v socat >/dev/null || packages+=(socat)
+    [ "$network_policy" = 0 ] || command -v ipset >/dev/null || packages+=(ipset)
     command -v gcc >/dev/null && [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || packages+=(gcc libc6-dev)
   fi
   if [ ${#packages[@]} -gt 0 ]; then
@@ -74,6 +78,7 @@ step_prerequisites() {
   fi
   local wanted="etcd kube-apiserver kube-controller-manager kube-scheduler kubectl" missing="" b
   [ $mode = control-plane ] || wanted+=" kubelet kube-proxy coredns local-path-provisioner"
+  [ $mode = control-plane ] || [ "$network_policy" = 0 ] || wanted+=" kube-router"
   for b in $wanted; do [ -x "$BIN/$b" ] || missing+=" $b"; done
   if [ -n "$missing" ]; then
     say "building binaries:$missing (log: $LOGS/build-binaries.log)"
@@ -133,6 +138,7 @@ step_pki() {
   cert scheduler system:kube-scheduler
   cert kubelet "system:node:$NODE_NAME" system:nodes "IP:$HOST_IP,IP:127.0.0.1,DNS:$NODE_NAME,DNS:localhost"
   cert kube-proxy system:kube-proxy
+  cert kube-router kube-router
   [ -s "$PKI/sa.key" ] || openssl genrsa -out "$PKI/sa.key" 2048 2>/dev/null
   [ -s "$PKI/sa.pub" ] || openssl rsa -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub" 2>/dev/null
   kubeconfig admin admin
@@ -140,6 +146,7 @@ step_pki() {
   kubeconfig scheduler scheduler
   kubeconfig kubelet kubelet
   kubeconfig kube-proxy kube-proxy
+  kubeconfig kube-router kube-router
 }
 
 step_control_plane() {
@@ -324,6 +331,25 @@ EOF
   wait_ready kubelet 120 kubectl --kubeconfig="$KUBECONFIG_ADMIN" wait "node/$NODE_NAME" --for=condition=Ready --timeout=5s
 }
 
+# kube-router as a NetworkPolicy controller only (no routing, no service proxy): it filters
+# pod traffic with iptables and ipsets, ahead of the cluster's accept-all STELLARS-FORWARD.
+step_network_policy() {
+  if [ "$network_policy" = 0 ]; then
+    if pid_of kube-router >/dev/null; then
+      stop kube-router
+      kube-router --cleanup-config >>"$LOGS/kube-router.log" 2>&1 || true
+    fi
+    return 0
+  fi
+  kubectl --kubeconfig="$KUBECONFIG_ADMIN" apply --server-side --force-conflicts \
+    -f "$here/manifests/kube-router-rbac.yaml" >>"$LOGS/addons.log" 2>&1 \
+    || fail "network policy (kube-router RBAC)" "$LOGS/addons.log"
+  start kube-router kube-router --kubeconfig="$STATE/kube-router.kubeconfig" --hostname-override="$NODE_NAME" \
+    --run-firewall=true --run-router=false --run-service-proxy=false --enable-cni=false \
+    --service-cluster-ip-range="$SERVICE_CIDR" --health-port=20244 --metrics-port=0
+  wait_ready kube-router 60 curl -fsS http://127.0.0.1:20244/healthz
+}
+
 step_addons() {
   local forward="" manifest
   [ ! -s "$STATE/resolv.conf" ] || forward="forward . /etc/resolv.conf"
@@ -361,6 +387,7 @@ if [ $mode = full ]; then
   step_images
   step_containerd
   step_node
+  step_network_policy
   step_addons
 fi
 say "cluster is up ($mode, ${SECONDS}s). To use it:"

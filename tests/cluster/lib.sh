@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # variables here are used by the scripts that source it
 # Shared by cluster-up.sh, cluster-down.sh and cluster-load.sh: paths, logging, pid files.
 # Sourced, not run. Every path the cluster writes lives under $STATE (one `rm -rf` undoes it).
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -96,7 +97,7 @@ stop() {
 }
 
 # clear_runtime_leftovers: what a killed containerd/kubelet leaves behind: container shims and
-# pod processes, mounts under $STATE, CNI address leases, this cluster's iptables rules. Only
+# pod processes, mounts under $STATE, CNI address leases, the CNI plugins' iptables rules. Only
 # called while containerd is not running, so every pod is already gone for the runtime.
 clear_runtime_leftovers() {
   local proc pids mnt
@@ -114,16 +115,12 @@ clear_runtime_leftovers() {
     umount -l "$mnt" 2>/dev/null || true
   done
   rm -rf "$STATE/containerd/state" "$STATE/cni/ipam"
-  remove_network_rules
+  remove_cni_rules
 }
 
-# remove_network_rules: this cluster's own chains, and the CNI plugins' rules for its network.
-remove_network_rules() {
+# remove_cni_rules: the CNI plugins' iptables rules for this cluster's network.
+remove_cni_rules() {
   local table tagged rule chains chain
-  iptables -D FORWARD -j STELLARS-FORWARD 2>/dev/null || true
-  iptables -F STELLARS-FORWARD 2>/dev/null && iptables -X STELLARS-FORWARD
-  iptables -t nat -D POSTROUTING -j STELLARS-POSTROUTING 2>/dev/null || true
-  iptables -t nat -F STELLARS-POSTROUTING 2>/dev/null && iptables -t nat -X STELLARS-POSTROUTING
   for table in nat filter; do
     # portmap tags its rules with the network name; its per-pod chains are their targets.
     tagged=$(iptables-save -t "$table" | grep -F -- "name: \\\"$CNI_NETWORK\\\"" | grep '^-A ' || true)

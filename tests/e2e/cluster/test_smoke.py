@@ -8,6 +8,7 @@ rolls, PodSecurity rejects a privileged pod, kubectl and helm talk to the API se
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import time
 from collections.abc import Callable
@@ -17,7 +18,7 @@ import pytest
 from kubernetes import client
 from kubernetes.client.rest import ApiException
 
-from tests.fixtures.cluster import ROOT, cluster_binary
+from tests.fixtures.cluster import ROOT, Cluster, cluster_binary
 
 pytestmark = [pytest.mark.cluster, pytest.mark.kubelet]
 
@@ -239,9 +240,15 @@ def test_a_deployment_rolls_to_a_new_replica_set(
         )
 
     wait_for(rolled_out, what="the first rollout")
-    patch = {"spec": {"template": {"spec": {"containers": [
-        {"name": "web", "env": [{"name": "RELEASE", "value": "two"}]}
-    ]}}}}  # fmt: skip
+    patch = {
+        "spec": {
+            "template": {
+                "spec": {
+                    "containers": [{"name": "web", "env": [{"name": "RELEASE", "value": "two"}]}]
+                }
+            }
+        }
+    }
     apps.patch_namespaced_deployment("web", namespace, patch)
     wait_for(rolled_out, what="the second rollout")
 
@@ -269,6 +276,71 @@ def test_a_restricted_namespace_rejects_a_privileged_pod(
 
     assert rejected.value.status == 403
     assert "violates PodSecurity" in str(rejected.value.body)
+
+
+def test_a_network_policy_admits_only_the_pods_it_names(
+    kube_api: client.ApiClient,
+    kube_cluster: Cluster,
+    kube_config: str,
+    namespace: str,
+    smoke_image: str,
+) -> None:
+    if not kube_cluster.sealed or os.environ.get("STELLARS_NETWORK_POLICY") == "0":
+        pytest.skip("enforcement depends on the cluster's network plugin; the sealed one has it")
+    core = client.CoreV1Api(kube_api)
+    core.create_namespaced_pod(namespace, pod("web", restricted_container("web", smoke_image)))
+    for name in ("friend", "stranger"):
+        sleeper = restricted_container("main", smoke_image, command=["sleep", "600"])
+        core.create_namespaced_pod(namespace, pod(name, sleeper))
+    for name in ("web", "friend", "stranger"):
+        wait_pod_ready(core, namespace, name)
+    web_ip = core.read_namespaced_pod("web", namespace).status.pod_ip
+
+    def reaches_web(name: str) -> bool:
+        url = f"http://{web_ip}:{SMOKE_PORT}/"
+        fetch = f"import urllib.request; urllib.request.urlopen('{url}', timeout=2)"
+        result = subprocess.run(
+            [
+                cluster_binary("kubectl"),
+                "--kubeconfig",
+                kube_config,
+                "-n",
+                namespace,
+                "exec",
+                name,
+                "--",
+                "python3",
+                "-c",
+                fetch,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+        )
+        return result.returncode == 0
+
+    wait_for(lambda: reaches_web("stranger"), what="web to answer before any policy")
+    only_friends = client.V1NetworkPolicy(
+        metadata=client.V1ObjectMeta(name="web-only-friends"),
+        spec=client.V1NetworkPolicySpec(
+            pod_selector=client.V1LabelSelector(match_labels={"app": "web"}),
+            policy_types=["Ingress"],
+            ingress=[
+                client.V1NetworkPolicyIngressRule(
+                    _from=[
+                        client.V1NetworkPolicyPeer(
+                            pod_selector=client.V1LabelSelector(match_labels={"app": "friend"})
+                        )
+                    ]
+                )
+            ],
+        ),
+    )
+    client.NetworkingV1Api(kube_api).create_namespaced_network_policy(namespace, only_friends)
+
+    wait_for(lambda: not reaches_web("stranger"), timeout=60, what="the policy to block stranger")
+    assert reaches_web("friend"), "the policy's named peer is let through"
 
 
 def run_tool(kube_config: str, *command: str) -> str:

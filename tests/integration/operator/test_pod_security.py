@@ -27,6 +27,9 @@ def test_hub_and_proxy_pods_pass_restricted_admission(kube: Kube, namespace: str
         "pod-security.kubernetes.io/enforce-version": "latest",
     }
     kube.merge_patch(f"/api/v1/namespaces/{namespace}", {"metadata": {"labels": labels}})
+    # the hub pod names its ServiceAccount, which admission looks up
+    account = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "demo-hub"}}
+    kube.request("POST", resource_path("v1", "ServiceAccount", namespace=namespace), body=account)
     deployments = _deployments(namespace)
     assert [d["metadata"]["name"] for d in deployments] == ["demo-hub", "demo-proxy"]
     for deployment in deployments:

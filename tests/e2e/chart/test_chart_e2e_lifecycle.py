@@ -35,6 +35,7 @@ def _hub_values(namespace: str) -> list[str]:
         f"hub.name={HUB}",
         "hub.spec.notebookImage=stellars/jupyterlab-slim:0.1.0",
         "hub.spec.imagePullPolicy=IfNotPresent",
+        "hub.spec.hubImage=stellars/hubfix-chart-experiment:0.1.0",
     ]
 
 

@@ -38,7 +38,7 @@ go_install() {  # name, module path@version
   GOBIN="$bin" go install -ldflags "-s -w" "$target"
 }
 
-wanted=${*:-kube-apiserver kubectl etcd kube-controller-manager kube-scheduler kubelet kube-proxy coredns helm local-path-provisioner kubeconform}
+wanted=${*:-kube-apiserver kubectl etcd kube-controller-manager kube-scheduler kubelet kube-proxy coredns helm local-path-provisioner kubeconform kube-router}
 for name in $wanted; do
   case $name in
     kube-apiserver|kube-controller-manager|kube-scheduler|kubelet|kube-proxy|kubectl) build_kube "$name" ;;
@@ -57,7 +57,7 @@ for name in $wanted; do
         mv "$tmp/helm" "$bin/helm4"; rmdir "$tmp"
       fi ;;
     local-path-provisioner) go_install local-path-provisioner "github.com/rancher/local-path-provisioner@$LOCAL_PATH_VERSION" ;;
-    kube-router) go_install kube-router "github.com/cloudnativelabs/kube-router/v2/cmd/kube-router@$KUBE_ROUTER_VERSION" ;;  # NetworkPolicy (opt-in)
+    kube-router) go_install kube-router "github.com/cloudnativelabs/kube-router/v2/cmd/kube-router@$KUBE_ROUTER_VERSION" ;;
     kubeconform) go_install kubeconform "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION" ;;
     *) echo "build-binaries: unknown binary '$name'" >&2; exit 2 ;;
   esac

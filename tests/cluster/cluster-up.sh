@@ -337,7 +337,8 @@ step_network_policy() {
   if [ "$network_policy" = 0 ]; then
     if pid_of kube-router >/dev/null; then
       stop kube-router
-      kube-router --cleanup-config >>"$LOGS/kube-router.log" 2>&1 || true
+      remove_chains "$KUBE_ROUTER_CHAINS"
+      remove_ipsets "$KUBE_ROUTER_IPSETS"
     fi
     return 0
   fi

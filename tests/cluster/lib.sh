@@ -135,3 +135,35 @@ remove_cni_rules() {
     done
   done
 }
+
+# remove_chains REGEX: deletes the iptables and ip6tables chains (filter, nat, mangle) whose
+# names start with REGEX, after the rules that jump to them.
+remove_chains() {
+  local cmd table chains rules rule chain
+  for cmd in iptables ip6tables; do
+    command -v "$cmd-save" >/dev/null || continue
+    for table in filter nat mangle; do
+      chains=$("$cmd-save" -t "$table" 2>/dev/null | sed -n 's/^:\([^ ]*\) .*/\1/p' | grep -E "^($1)" || true)
+      [ -n "$chains" ] || continue
+      rules=$("$cmd-save" -t "$table" | grep -E "^-A .* -j ($1)" || true)
+      while read -r rule; do
+        [ -z "$rule" ] || eval "$cmd -t $table -D ${rule#-A }" 2>/dev/null || true
+      done <<<"$rules"
+      for chain in $chains; do "$cmd" -t "$table" -F "$chain" 2>/dev/null || true; done
+      for chain in $chains; do "$cmd" -t "$table" -X "$chain" 2>/dev/null || true; done
+    done
+  done
+}
+
+# remove_ipsets REGEX: destroys the ipsets whose names start with REGEX (once no rule uses them).
+remove_ipsets() {
+  local set
+  command -v ipset >/dev/null || return 0
+  for set in $(ipset list -n 2>/dev/null | grep -E "^(inet6:)?($1)" || true); do
+    ipset destroy "$set" 2>/dev/null || true
+  done
+}
+
+# kube-router's policy chains and sets (its own --cleanup-config crashes without IPVS).
+KUBE_ROUTER_CHAINS='KUBE-ROUTER-|KUBE-POD-FW-|KUBE-NWPLCY-'
+KUBE_ROUTER_IPSETS='KUBE-SRC-|KUBE-DST-|kube-router'

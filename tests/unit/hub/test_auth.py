@@ -15,6 +15,8 @@ import sqlalchemy
 import sqlalchemy.orm
 from jupyterhub import orm
 from nativeauthenticator.orm import UserInfo
+from traitlets.config import Config
+
 from stellars_hub.auth import (
     SEED_SIGNUP,
     AdminBootstrapError,
@@ -23,7 +25,6 @@ from stellars_hub.auth import (
     configure_auth,
 )
 from stellars_hub.settings import load_settings
-from traitlets.config import Config
 
 Make = Callable[..., StellarsAuthenticator]
 

@@ -9,10 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from traitlets.config import Config
+
 from stellars_hub.config import configure
 from stellars_hub.docker import StellarsDockerSpawner
 from stellars_hub.kube_spawner import StellarsKubeSpawner
-from traitlets.config import Config
 
 CONFIG_FILE = Path(__file__).resolve().parents[3] / "hub_config" / "jupyterhub_config.py"
 HUB_ENV = (

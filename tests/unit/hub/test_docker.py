@@ -8,6 +8,8 @@ from typing import Any
 
 import docker.errors
 import pytest
+from traitlets.config import Config
+
 from stellars_hub.docker import (
     LabImageUnavailableError,
     StellarsDockerSpawner,
@@ -17,7 +19,6 @@ from stellars_hub.docker import (
 from stellars_hub.gpu.probe import GpuDecision
 from stellars_hub.names import safe_name
 from stellars_hub.settings import load_settings
-from traitlets.config import Config
 
 SETTINGS = load_settings({"JUPYTERHUB_SPAWNER": "docker", "DOCKER_NETWORK_NAME": "labs-net"})
 NO_GPU = GpuDecision(enabled=False, detected=False, reason="off")

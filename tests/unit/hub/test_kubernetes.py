@@ -9,6 +9,8 @@ from typing import Any
 
 import kubespawner.spawner
 import pytest
+from traitlets.config import Config
+
 from stellars_hub.auth import SignupPolicy
 from stellars_hub.kube_settings import (
     GpuPlacement,
@@ -21,7 +23,6 @@ from stellars_hub.kube_spawner import StellarsKubeSpawner, configure_kubernetes
 from stellars_hub.kubernetes import apply_gpu_placement, kube_spawner_traits
 from stellars_hub.names import safe_name
 from stellars_hub.settings import HubSettings, SettingsError, load_settings
-from traitlets.config import Config
 
 LABELS = {
     "app.kubernetes.io/name": "stellars-jupyterhub",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from stellars_hub.names import MAX_SAFE_NAME_LENGTH, is_safe_name, safe_name
 
 SAFE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")

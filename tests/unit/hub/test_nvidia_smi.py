@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from stellars_hub.gpu.nvidia_smi import GpuInventory, parse_list, parse_query_gpu
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "gpu"

@@ -11,6 +11,7 @@ from typing import Any
 import docker.errors
 import pytest
 import requests.exceptions
+
 from stellars_hub.gpu import probe as probe_module
 from stellars_hub.gpu.nvidia_smi import QUERY_COMMAND, GpuInventory, no_gpu
 from stellars_hub.gpu.probe import (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from stellars_hub.settings import GpuMode, HubSettings, SettingsError, load_settings
 
 KUBERNETES = {

@@ -64,9 +64,10 @@ def configure_hub(c: Config, settings: HubSettings) -> None:
     # JPY_COOKIE_SECRET, when set (Kubernetes: from the operator's Secret), wins over the file.
     c.JupyterHub.cookie_secret_file = str(settings.data_dir / COOKIE_SECRET_FILE)
     c.JupyterHub.base_url = settings.base_url
-    # Labs reach the hub API from other containers or pods: listen on every interface.
-    c.JupyterHub.hub_ip = "0.0.0.0"  # noqa: S104
-    c.JupyterHub.hub_port = HUB_PORT
+    # Labs reach the hub API from other containers or pods: listen on every interface. The bind
+    # URL must be explicit: with only hub_connect_url set, JupyterHub binds to the connect URL's
+    # host, which in Kubernetes is the hub Service's address and cannot be bound.
+    c.JupyterHub.hub_bind_url = f"http://0.0.0.0:{HUB_PORT}"
     # A hub restart (upgrade, config change) must not stop users' running labs.
     c.JupyterHub.cleanup_servers = False
     if settings.ssl:

@@ -35,7 +35,6 @@ def _hub_values(namespace: str) -> list[str]:
         f"hub.name={HUB}",
         "hub.spec.notebookImage=stellars/jupyterlab-slim:0.1.0",
         "hub.spec.imagePullPolicy=IfNotPresent",
-        "hub.spec.hubImage=stellars/hubfix-chart-experiment:0.1.0",
     ]
 
 
@@ -69,6 +68,13 @@ def _admin_password(cluster: Cluster, namespace: str) -> str:
     return base64.b64decode(secret["data"]["admin-password"]).decode()
 
 
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=10).status_code == 200
+    except requests.RequestException:
+        return False
+
+
 def _wait_hub_ready(cluster: Cluster, namespace: str) -> None:
     cluster.kubectl(
         "-n",
@@ -90,7 +96,7 @@ def test_install_use_upgrade_uninstall(
     assert operator is not None
     assert operator["status"].get("readyReplicas") == 1, operator["status"]
     with cluster.port_forward(namespace, f"deployment/{OPERATOR}", 8080) as url:
-        assert requests.get(f"{url}/healthz", timeout=10).status_code == 200
+        eventually(lambda: _answers(f"{url}/healthz"), timeout=30, what="GET /healthz is 200")
 
     # 2. `helm upgrade --set hub.create=true`: a Ready hub whose URL answers.
     notes = cluster.install(RELEASE, namespace, *_hub_values(namespace), wait=True)

@@ -96,6 +96,7 @@ def test_operator_deployment_is_one_hardened_replica(rendered: dict[str, Rendere
     ]
     assert container["ports"] == [{"name": "health", "containerPort": 8080, "protocol": "TCP"}]
     assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "health"}
+    assert container["readinessProbe"]["httpGet"] == {"path": "/healthz", "port": "health"}
     security = container["securityContext"]
     assert security["readOnlyRootFilesystem"] is True
     assert security["allowPrivilegeEscalation"] is False

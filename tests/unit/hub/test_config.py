@@ -53,7 +53,7 @@ def test_the_config_file_configures_the_docker_path(
     assert c.JupyterHub.cookie_secret_file == f"{tmp_path}/jupyterhub_cookie_secret"
     assert c.JupyterHub.base_url == "/jupyterhub/"
     assert c.JupyterHub.cleanup_servers is False
-    assert c.JupyterHub.hub_ip == "0.0.0.0"
+    assert c.JupyterHub.hub_bind_url == "http://0.0.0.0:8081"
     assert "ssl_cert" not in c.JupyterHub
     assert c.DockerSpawner.environment["ENABLE_GPU_SUPPORT"] == "0"
 
@@ -89,7 +89,9 @@ def test_the_config_file_configures_the_kubernetes_path(
     assert c.KubeSpawner.namespace == "team-a"
     assert c.KubeSpawner.pod_name_template == "demo-jupyter-{username}"
     assert c.ConfigurableHTTPProxy.should_start is False
-    assert c.JupyterHub.hub_port == 8081
+    # Bind on every interface; the Service name is only how labs connect (binding to it fails).
+    assert c.JupyterHub.hub_bind_url == "http://0.0.0.0:8081"
+    assert c.JupyterHub.hub_connect_url.startswith("http://demo-hub:8081")
     assert c.JupyterHub.cleanup_servers is False
     assert c.NativeAuthenticator.minimum_password_length == 8
 

@@ -1,0 +1,148 @@
+"""Issue 5, end to end: a StellarsHub on the full cluster serves a user from sign-up to lab.
+
+The user story: the admin applies a StellarsHub and waits for Ready; a user signs up and waits
+for approval; the admin approves; the user logs in, starts a server (a pod with its own volumes,
+no API token, a restricted security context), writes a file in the workspace, and finds it again
+after the server was stopped and started; deleting the hub stops the servers and keeps the data.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from stellars_operator.kube import Kube, resource_path
+from tests.e2e.compose.hub_client import HubClient, login_error
+from tests.e2e.kubernetes.conftest import (
+    PublicService,
+    admin_password,
+    apply_hub,
+    hub_path,
+    is_true,
+    small_hub,
+    wait_for,
+    wait_hub,
+)
+from tests.integration.operator.operator_process import OperatorProcess
+
+pytestmark = pytest.mark.kubelet
+
+HUB = "lab"
+USER = "ada"
+PASSWORD = "ada-s3cret-pass"  # noqa: S105
+TOKEN_PATH = "/var/run/secrets/kubernetes.io/serviceaccount"
+
+
+def _pvc_phase(kube: Kube, namespace: str, name: str) -> str | None:
+    pvc = kube.get(resource_path("v1", "PersistentVolumeClaim", namespace=namespace, name=name))
+    return ((pvc or {}).get("status") or {}).get("phase")
+
+
+def _assert_locked_down(pod: dict[str, Any]) -> None:
+    """No service-account token, and what PodSecurity "restricted" asks of every container."""
+    spec = pod["spec"]
+    assert spec.get("automountServiceAccountToken") is False, spec
+    assert spec["securityContext"].get("runAsNonRoot") is True, spec["securityContext"]
+    assert spec["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
+    for container in spec["containers"] + spec.get("initContainers", []):
+        mounts = [m["mountPath"] for m in container.get("volumeMounts", [])]
+        assert TOKEN_PATH not in mounts, (container["name"], mounts)
+        context = container.get("securityContext") or {}
+        assert context.get("allowPrivilegeEscalation") is False, (container["name"], context)
+        assert context.get("capabilities", {}).get("drop") == ["ALL"], (container["name"], context)
+
+
+def test_a_user_signs_up_is_approved_and_keeps_files_in_the_lab(
+    hub_images: None,
+    operator: OperatorProcess,
+    kube: Kube,
+    namespace: str,
+    public_service: Callable[[str, str], PublicService],
+) -> None:
+    started = time.monotonic()
+    # The admin applies a StellarsHub and waits until it says Ready.
+    apply_hub(kube, namespace, HUB, small_hub(gpu_mode="off"))
+    hub = wait_hub(
+        kube, namespace, HUB, lambda h: is_true(h, "Ready"), timeout=300, what="hub Ready"
+    )
+    pods = kube.list(
+        resource_path("v1", "Pod", namespace=namespace),
+        label_selector=f"app.kubernetes.io/instance={HUB},app.kubernetes.io/component=hub",
+    )
+    assert any(
+        c["type"] == "Ready" and c["status"] == "True"
+        for p in pods
+        for c in p["status"].get("conditions", [])
+    ), pods
+    print(f"hub Ready after {time.monotonic() - started:.0f}s")
+
+    # Everyone comes in through the proxy's public Service.
+    service = public_service(namespace, f"{HUB}-proxy-public")
+    print(f"reaching {HUB}-proxy-public via {service.via} ({service.address})")
+    base = f"http://{service.address}/jupyterhub"
+    admin = HubClient(base)
+    wait_for(lambda: admin.page("/hub/login").status_code == 200, timeout=120, what="login page")
+    assert admin.log_in("admin", admin_password(kube, namespace, hub)).status_code == 302
+    assert admin.is_logged_in()
+
+    # A user signs up and cannot log in before the admin approves.
+    user = HubClient(base)
+    user.sign_up(USER, PASSWORD)
+    before = user.log_in(USER, PASSWORD)
+    assert before.status_code != 302
+    assert "has not been authorized" in login_error(before.text)
+    assert f"authorize/{USER}" in admin.page("/hub/authorize").text
+    assert admin.page(f"/hub/authorize/{USER}").status_code == 200
+
+    # Approved, the user logs in and starts a server.
+    assert user.log_in(USER, PASSWORD).status_code == 302
+    user.create_token(USER)
+    user.start_server(USER, timeout_s=300)
+    print(f"server ready after {time.monotonic() - started:.0f}s")
+
+    pod_name = f"{HUB}-jupyter-{USER}"
+    pod = kube.get(resource_path("v1", "Pod", namespace=namespace, name=pod_name))
+    assert pod and pod["status"]["phase"] == "Running", pod
+    _assert_locked_down(pod)
+    claims = {v["persistentVolumeClaim"]["claimName"] for v in pod["spec"]["volumes"]
+              if "persistentVolumeClaim" in v}
+    expected = {f"{HUB}-{USER}-home", f"{HUB}-{USER}-workspace", f"{HUB}-{USER}-cache",
+                f"{HUB}-shared"}
+    assert expected <= claims, claims
+    for claim in expected:
+        assert _pvc_phase(kube, namespace, claim) == "Bound", claim
+
+    # The lab answers through the proxy; a file written in the workspace survives a restart.
+    status = user.lab("GET", USER, "/api/status")
+    assert status.status_code == 200, status.text
+    note = {"type": "file", "format": "text", "content": "kept across restarts\n"}
+    written = user.lab("PUT", USER, "/api/contents/note.txt", json=note)
+    assert written.status_code in (200, 201), written.text
+    first_uid = pod["metadata"]["uid"]
+    user.stop_server(USER)
+    wait_for(
+        lambda: kube.get(resource_path("v1", "Pod", namespace=namespace, name=pod_name)) is None,
+        timeout=120,
+        what="user pod gone after stop",
+    )
+    user.start_server(USER, timeout_s=300)
+    pod = kube.get(resource_path("v1", "Pod", namespace=namespace, name=pod_name))
+    assert pod and pod["metadata"]["uid"] != first_uid
+    read = user.lab("GET", USER, "/api/contents/note.txt?content=1&type=file&format=text")
+    assert read.status_code == 200, read.text
+    assert read.json()["content"] == "kept across restarts\n"
+
+    # Deleting the hub stops the user's server and keeps the user's volumes.
+    kube.delete(hub_path(namespace, HUB))
+    wait_for(lambda: kube.get(hub_path(namespace, HUB)) is None, timeout=120, what="hub gone")
+    wait_for(
+        lambda: kube.get(resource_path("v1", "Pod", namespace=namespace, name=pod_name)) is None,
+        timeout=120,
+        what="user pod stopped on hub delete",
+    )
+    for claim in (f"{HUB}-{USER}-home", f"{HUB}-{USER}-workspace", f"{HUB}-{USER}-cache"):
+        assert _pvc_phase(kube, namespace, claim) == "Bound", f"{claim} not kept"
+    print(f"story done in {time.monotonic() - started:.0f}s")

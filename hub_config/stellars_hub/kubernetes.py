@@ -107,6 +107,9 @@ def _prepare_home(lab: LabSettings) -> dict[str, Any]:
         "image": lab.notebook_image,
         "imagePullPolicy": lab.image_pull_policy,
         "command": ["sh", "-c", f"mkdir -p {nested}"],
+        # The lab image's WORKDIR (/home/lab/workspace) would be created by the runtime, as
+        # root, inside the home claim before the command runs: start in the claim's root.
+        "workingDir": HOME_DIR,
         "volumeMounts": [{"name": "home", "mountPath": HOME_DIR}],
         "securityContext": dict(RESTRICTED_CONTAINER),
     }

@@ -16,7 +16,7 @@ import pytest
 
 from stellars_operator.kube import Kube, resource_path
 from tests.e2e.compose.hub_client import HubClient, login_error
-from tests.e2e.kubernetes.conftest import (
+from tests.e2e.kubernetes.hub_story import (
     PublicService,
     admin_password,
     apply_hub,
@@ -32,7 +32,7 @@ pytestmark = pytest.mark.kubelet
 
 HUB = "lab"
 USER = "ada"
-PASSWORD = "ada-s3cret-pass"  # noqa: S105
+PASSWORD = "ada-s3cret-pass"
 TOKEN_PATH = "/var/run/secrets/kubernetes.io/serviceaccount"
 
 
@@ -107,10 +107,17 @@ def test_a_user_signs_up_is_approved_and_keeps_files_in_the_lab(
     pod = kube.get(resource_path("v1", "Pod", namespace=namespace, name=pod_name))
     assert pod and pod["status"]["phase"] == "Running", pod
     _assert_locked_down(pod)
-    claims = {v["persistentVolumeClaim"]["claimName"] for v in pod["spec"]["volumes"]
-              if "persistentVolumeClaim" in v}
-    expected = {f"{HUB}-{USER}-home", f"{HUB}-{USER}-workspace", f"{HUB}-{USER}-cache",
-                f"{HUB}-shared"}
+    claims = {
+        v["persistentVolumeClaim"]["claimName"]
+        for v in pod["spec"]["volumes"]
+        if "persistentVolumeClaim" in v
+    }
+    expected = {
+        f"{HUB}-{USER}-home",
+        f"{HUB}-{USER}-workspace",
+        f"{HUB}-{USER}-cache",
+        f"{HUB}-shared",
+    }
     assert expected <= claims, claims
     for claim in expected:
         assert _pvc_phase(kube, namespace, claim) == "Bound", claim

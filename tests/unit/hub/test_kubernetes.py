@@ -209,7 +209,7 @@ def test_user_pods_mount_three_claims_and_the_shared_one(spawner_for: Any) -> No
     [prepare] = spec["init_containers"]
     assert prepare["command"] == ["sh", "-c", "mkdir -p /home/lab/workspace /home/lab/.cache"]
     # Started in the claim's root: the image's WORKDIR would otherwise be created there as root.
-    assert prepare["workingDir"] == "/home"
+    assert prepare["working_dir"] == "/home"
     # Init containers are passed as API-shaped dicts: their keys stay camelCase.
     assert [m["mountPath"] for m in prepare["volume_mounts"]] == ["/home"]
 

@@ -35,7 +35,16 @@ start() {
   if pid=$(pid_of "$name"); then say "$name already running (pid $pid)"; return 0; fi
   say "starting $name (log: $LOGS/$name.log)"
   setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null 9>&- &  # 9: the lock, not theirs to hold
-  echo $! >"$RUN/$name.pid"
+  pid=$!
+  echo "$pid" >"$RUN/$name.pid"
+  # Until the forked shell has exec'd the command, /proc/PID/cmdline still names this script
+  # and pid_of would take the process for a stale one: wait for the exec (a busy machine can
+  # take a while to get there).
+  for _ in $(seq 100); do
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$name" && return 0
+    kill -0 "$pid" 2>/dev/null || return 0  # exited at once: wait_ready reports it with the log
+    sleep 0.05
+  done
 }
 
 # wait_ready NAME SECONDS CHECK...: polls CHECK until it succeeds; fails the step with NAME's

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
-
-import pytest
 
 HUB_CONFIG = Path(__file__).resolve().parents[3] / "hub_config"
 START = HUB_CONFIG / "bin" / "start-platform.sh"
@@ -65,9 +62,6 @@ def test_a_failing_step_stops_the_start_naming_it(tmp_path: Path) -> None:
     assert "jupyterhub" not in result.stdout.replace("start-platform", "")
 
 
-needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
-
-
 def run_certificates(certs: Path, **environment: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(CERTIFICATES)],
@@ -79,7 +73,6 @@ def run_certificates(certs: Path, **environment: str) -> subprocess.CompletedPro
     )
 
 
-@needs_openssl
 def test_a_self_signed_certificate_and_traefiks_config_are_provisioned(tmp_path: Path) -> None:
     result = run_certificates(tmp_path, JUPYTERHUB_HOSTNAME="hub.example.org")
 
@@ -99,7 +92,6 @@ def test_a_self_signed_certificate_and_traefiks_config_are_provisioned(tmp_path:
     assert "defaultCertificate:" in traefik
 
 
-@needs_openssl
 def test_an_existing_certificate_is_kept(tmp_path: Path) -> None:
     assert run_certificates(tmp_path).returncode == 0
     before = (tmp_path / "server.crt").read_bytes()

@@ -2,5 +2,6 @@
 
 pytest_plugins = [
     "tests.fixtures.docker",
+    "tests.fixtures.gpu_engine",
     "tests.fixtures.cluster",
 ]

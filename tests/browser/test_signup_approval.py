@@ -29,6 +29,7 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = ROOT / ".build" / "browser"
 NETWORK_CHANGED = "ERR_NETWORK_CHANGED"
+STILL_NAVIGATING = "page is navigating"
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +43,16 @@ def browser() -> Iterator[Browser]:
 
 
 def interrupted(page: Page) -> bool:
-    return NETWORK_CHANGED in page.content()
+    """Whether Chromium shows its own error page for a dropped request."""
+    for _ in range(10):
+        try:
+            return NETWORK_CHANGED in page.content()
+        except PlaywrightError as error:
+            # A redirect chain (POST, 302, GET) may still be running: let it land, then read.
+            if STILL_NAVIGATING not in str(error):
+                raise
+            page.wait_for_load_state()
+    raise AssertionError(f"{page.url}: the page kept navigating")
 
 
 def visit(page: Page, url: str) -> None:
@@ -67,8 +77,9 @@ def submit(page: Page, url: str, fields: dict[str, str], button: str) -> None:
         for selector, value in fields.items():
             page.fill(selector, value)
         try:
-            page.click(button)
-            page.wait_for_load_state()
+            # Wait for the navigation the click starts, not for the page that is already there.
+            with page.expect_navigation():
+                page.click(button)
         except PlaywrightError as error:
             if NETWORK_CHANGED not in str(error):
                 raise
@@ -119,8 +130,8 @@ def test_sign_up_wait_for_approval_then_log_in(
             if row.get_by_role("button", name="Unauthorize", exact=True).count():
                 break
             try:
-                row.get_by_role("button", name="Authorize", exact=True).click()
-                admin.wait_for_load_state()
+                with admin.expect_navigation():
+                    row.get_by_role("button", name="Authorize", exact=True).click()
             except PlaywrightError as error:
                 if NETWORK_CHANGED not in str(error):
                     raise

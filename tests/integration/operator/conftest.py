@@ -35,6 +35,24 @@ def wait_for(
     pytest.fail(f"timed out after {timeout}s waiting for {what or probe} (last: {last!r})")
 
 
+def wait_for_event(
+    kube: Kube, namespace: str, *, reason: str, name: str | None = None
+) -> dict[str, Any]:
+    """The first event of a StellarsHub (named `name`, if given) with `reason`. kopf posts
+    events from a background queue, so one may land after the status it goes with."""
+
+    def find() -> dict[str, Any] | None:
+        for event in kube.list(f"/api/v1/namespaces/{namespace}/events"):
+            involved = event["involvedObject"]
+            if involved.get("kind") != "StellarsHub" or event["reason"] != reason:
+                continue
+            if name is None or involved.get("name") == name:
+                return dict(event)
+        return None
+
+    return wait_for(find, what=f"a {reason} event of StellarsHub {name or '(any)'}")
+
+
 @pytest.fixture(scope="session")
 def kube(kube_api: client.ApiClient) -> Kube:
     """The operator's own dict-based client, on the harness's ApiClient."""

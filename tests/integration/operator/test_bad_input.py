@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from stellars_operator.kube import Kube, resource_path
-from tests.integration.operator.conftest import conditions_of, create_hub, wait_for_status
+from tests.integration.operator.conftest import (
+    conditions_of,
+    create_hub,
+    wait_for_event,
+    wait_for_status,
+)
 from tests.integration.operator.operator_process import OperatorProcess
 
 pytestmark = pytest.mark.cluster
@@ -43,10 +48,7 @@ def test_missing_secret_and_storage_class_degrade_only_that_hub(
     # nothing was applied for the broken hub
     path = resource_path("apps/v1", "Deployment", namespace=namespace, name="broken-hub")
     assert kube.get(path) is None
-    events = kube.list(f"/api/v1/namespaces/{namespace}/events")
-    assert any(
-        e["reason"] == "InvalidSpec" and e["involvedObject"]["name"] == "broken" for e in events
-    )
+    wait_for_event(kube, namespace, reason="InvalidSpec", name="broken")
 
     # fixing what was missing is picked up without touching the spec (periodic resync)
     secret = {

@@ -14,6 +14,7 @@ from tests.integration.operator.conftest import (
     create_hub,
     get_hub,
     wait_for,
+    wait_for_event,
     wait_for_status,
 )
 from tests.integration.operator.operator_process import OperatorProcess
@@ -109,11 +110,8 @@ def test_create_renders_every_child_owned_and_labelled(
         assert "demo-hub: 0/1 available" in conditions["Ready"]["message"]
     for condition in conditions.values():
         assert condition["lastTransitionTime"]
-    events = kube.list(
-        f"/api/v1/namespaces/{namespace}/events",
-    )
-    reasons = {e["reason"] for e in events if e["involvedObject"].get("kind") == "StellarsHub"}
-    assert "Applied" in reasons
+    applied = wait_for_event(kube, namespace, reason="Applied", name="demo")
+    assert applied["message"].startswith("phase ")
 
 
 def test_update_changes_children_and_rolls_the_hub(

@@ -16,6 +16,21 @@ import pytest
 from tests.fixtures.docker import HUB_IMAGE
 
 PROBE_LABEL = "stellars.io/probe=gpu"
+PROBE_TIMEOUT_S = 8
+# nvidia-smi's words on a host whose driver is not loaded (it exits 9).
+DRIVER_MESSAGE = (
+    "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. "
+    "Make sure that the latest NVIDIA driver is installed and running."
+)
+
+
+def probe_settings(image: str) -> dict[str, str]:
+    """Hub settings for GPU auto-detection (mode 2) with `image` as the probe."""
+    return {
+        "ENABLE_GPU_SUPPORT": "2",
+        "NVIDIA_AUTODETECT_IMAGE": image,
+        "NVIDIA_AUTODETECT_TIMEOUT": str(PROBE_TIMEOUT_S),
+    }
 
 
 class LoneHubs:

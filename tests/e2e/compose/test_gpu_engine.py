@@ -14,18 +14,19 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.compose.lone_hub import LoneHubs, base_image
+from tests.e2e.compose.lone_hub import (
+    DRIVER_MESSAGE,
+    PROBE_TIMEOUT_S,
+    LoneHubs,
+    base_image,
+    probe_settings,
+)
 from tests.fixtures.docker import HUB_IMAGE, INSECURE_OK
 from tests.fixtures.gpu_engine import GpuEngine
 
 pytestmark = [pytest.mark.docker, INSECURE_OK]
 
-PROBE_TIMEOUT_S = 8
 H200 = Path(__file__).resolve().parents[2] / "fixtures" / "gpu" / "h200"
-DRIVER_MESSAGE = (
-    "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. "
-    "Make sure that the latest NVIDIA driver is installed and running."
-)
 
 
 @pytest.fixture(scope="module")
@@ -44,14 +45,6 @@ def answering_h200(hubs: LoneHubs) -> str:
     """A probe image whose nvidia-smi prints the real H200's query-gpu output (nounits)."""
     captured = (H200 / "query-gpu.stdout").read_text()
     return hubs.probe_image(f"printf %s {shlex.quote(captured)}", base=base_image())
-
-
-def probe_settings(image: str) -> dict[str, str]:
-    return {
-        "ENABLE_GPU_SUPPORT": "2",
-        "NVIDIA_AUTODETECT_IMAGE": image,
-        "NVIDIA_AUTODETECT_TIMEOUT": str(PROBE_TIMEOUT_S),
-    }
 
 
 def gpu_record(hubs: LoneHubs, hub: str) -> dict[str, Any]:

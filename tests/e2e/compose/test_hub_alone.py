@@ -13,16 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.compose.lone_hub import LoneHubs, base_image
+from tests.e2e.compose.lone_hub import DRIVER_MESSAGE, LoneHubs, base_image, probe_settings
 from tests.fixtures.docker import INSECURE_OK, docker
 
 pytestmark = [pytest.mark.docker, INSECURE_OK]
-
-PROBE_TIMEOUT_S = 8
-DRIVER_MESSAGE = (
-    "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. "
-    "Make sure that the latest NVIDIA driver is installed and running."
-)
 
 
 @pytest.fixture(scope="module")
@@ -54,11 +48,7 @@ def test_invalid_gpu_setting_stops_the_hub_with_its_message(hubs: LoneHubs) -> N
 
 def test_gpu_probe_with_the_image_absent_says_no_gpu(hubs: LoneHubs) -> None:
     image = f"stellars/e2e-no-such-probe:{secrets.token_hex(4)}"
-    hub = hubs.run(
-        ENABLE_GPU_SUPPORT="2",
-        NVIDIA_AUTODETECT_IMAGE=image,
-        NVIDIA_AUTODETECT_TIMEOUT=str(PROBE_TIMEOUT_S),
-    )
+    hub = hubs.run(**probe_settings(image))
 
     line = hubs.wait_for_line(hub, "GPU for labs:")
 
@@ -69,11 +59,7 @@ def test_gpu_probe_with_the_image_absent_says_no_gpu(hubs: LoneHubs) -> None:
 
 def test_gpu_probe_on_this_engine_says_why_there_is_no_gpu(hubs: LoneHubs) -> None:
     image = hubs.probe_image(f'echo "{DRIVER_MESSAGE}"; exit 9', base=base_image())
-    hub = hubs.run(
-        ENABLE_GPU_SUPPORT="2",
-        NVIDIA_AUTODETECT_IMAGE=image,
-        NVIDIA_AUTODETECT_TIMEOUT=str(PROBE_TIMEOUT_S),
-    )
+    hub = hubs.run(**probe_settings(image))
 
     line = hubs.wait_for_line(hub, "GPU for labs:")
 

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from stellars_operator.kube import Kube, manifest_path, resource_path
+from stellars_operator.kube import KubeClient, manifest_path, resource_path
 from stellars_operator.labels import COMPONENT_KEY, children_selector
 from stellars_operator.spec import Hub
 
@@ -33,7 +33,9 @@ def identity(manifest: Mapping[str, Any]) -> Identity:
     return (manifest["apiVersion"], manifest["kind"], manifest["metadata"]["name"])
 
 
-def apply_children(kube: Kube, manifests: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def apply_children(
+    kube: KubeClient, manifests: Iterable[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
     """Apply each manifest with field manager `stellars-operator`, forcing ownership."""
     return [kube.apply(manifest) for manifest in manifests]
 
@@ -43,7 +45,7 @@ def _owned_by(obj: Mapping[str, Any], hub: Hub) -> bool:
     return any(ref.get("uid") == hub.uid for ref in refs)
 
 
-def prune_children(kube: Kube, hub: Hub, desired: Iterable[Mapping[str, Any]]) -> list[str]:
+def prune_children(kube: KubeClient, hub: Hub, desired: Iterable[Mapping[str, Any]]) -> list[str]:
     """Delete the hub's children (found by label, owned by this hub) not in the desired set."""
     wanted = {identity(m) for m in desired}
     removed = []

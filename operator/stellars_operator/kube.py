@@ -1,14 +1,16 @@
 """A small dict-in, dict-out client for the Kubernetes API, on the `kubernetes` package's transport.
 
 Manifests stay plain dicts end to end (no model classes), which keeps the renderers and the
-apply step free of client types.
+apply step free of client types. `KubeClient` is the seam: reconcile, apply, preflight and
+teardown take any object with its five verbs, `Kube` below on a real API server, the unit tests'
+in-memory fake (tests/unit/operator/fake_kube.py) everywhere else.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
@@ -59,8 +61,32 @@ def load_api_client() -> client.ApiClient:
     return client.ApiClient()
 
 
-class Kube:
-    """GET, LIST, server-side APPLY, merge PATCH and DELETE on plain dicts."""
+class KubeClient(Protocol):
+    """What the operator needs from the API: five verbs on plain dicts, addressed by path."""
+
+    def get(self, path: str) -> dict[str, Any] | None:
+        """The object at `path`, or None when it does not exist."""
+        ...
+
+    def list(self, path: str, *, label_selector: str | None = None) -> list[dict[str, Any]]:
+        """The items of the collection at `path`, optionally filtered by labels."""
+        ...
+
+    def apply(self, manifest: Mapping[str, Any]) -> dict[str, Any]:
+        """Server-side apply with the operator's field manager, forcing ownership."""
+        ...
+
+    def merge_patch(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """A JSON merge patch of the object (or subresource) at `path`."""
+        ...
+
+    def delete(self, path: str) -> bool:
+        """True when something was deleted, False when it was already gone."""
+        ...
+
+
+class Kube(KubeClient):
+    """`KubeClient` on a real API server: GET, LIST, server-side APPLY, merge PATCH, DELETE."""
 
     def __init__(self, api_client: client.ApiClient) -> None:
         self.api_client = api_client

@@ -5,12 +5,12 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from stellars_operator.kube import Kube, resource_path
+from stellars_operator.kube import KubeClient, resource_path
 from stellars_operator.labels import ChildNames
 from stellars_operator.spec import Hub, SpecError
 
 
-def check_references(kube: Kube, hub: Hub) -> list[SpecError]:
+def check_references(kube: KubeClient, hub: Hub) -> list[SpecError]:
     problems: list[SpecError] = []
     spec = hub.spec
     ref = spec.admin.password_secret_ref
@@ -52,7 +52,7 @@ def check_references(kube: Kube, hub: Hub) -> list[SpecError]:
     return problems
 
 
-def read_secret_values(kube: Kube, hub: Hub) -> dict[str, str]:
+def read_secret_values(kube: KubeClient, hub: Hub) -> dict[str, str]:
     """The current values of `<hub>-secrets` (empty when it does not exist yet)."""
     path = resource_path("v1", "Secret", namespace=hub.namespace, name=ChildNames(hub.name).secret)
     secret: dict[str, Any] = kube.get(path) or {}

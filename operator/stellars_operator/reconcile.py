@@ -16,7 +16,7 @@ from kubernetes.client.exceptions import ApiException
 from stellars_operator import gpu as gpu_detection
 from stellars_operator.apply import apply_children, prune_children
 from stellars_operator.credentials import complete_secret_values
-from stellars_operator.kube import Kube, resource_path
+from stellars_operator.kube import KubeClient, resource_path
 from stellars_operator.labels import ChildNames
 from stellars_operator.preflight import check_references, read_secret_values
 from stellars_operator.render import render_children
@@ -46,7 +46,9 @@ def _api_error(error: ApiException) -> str:
     return f"API {error.status} {error.reason}: {(error.body or '')[:300]}"
 
 
-def observe(kube: Kube, hub: Hub, decision: gpu_detection.GpuDecision, **extra: Any) -> Observation:
+def observe(
+    kube: KubeClient, hub: Hub, decision: gpu_detection.GpuDecision, **extra: Any
+) -> Observation:
     names = ChildNames(hub.name)
     states = {}
     for name in (names.hub, names.proxy):
@@ -56,7 +58,7 @@ def observe(kube: Kube, hub: Hub, decision: gpu_detection.GpuDecision, **extra: 
 
 
 def reconcile(
-    kube: Kube, body: Mapping[str, Any], *, nodes: Sequence[Mapping[str, Any]], now: str
+    kube: KubeClient, body: Mapping[str, Any], *, nodes: Sequence[Mapping[str, Any]], now: str
 ) -> Outcome:
     previous = body.get("status") or {}
     try:
@@ -99,7 +101,9 @@ def hub_path(namespace: str, name: str) -> str:
     return resource_path("stellars.io/v1alpha1", "StellarsHub", namespace=namespace, name=name)
 
 
-def patch_status(kube: Kube, body: Mapping[str, Any], status: Mapping[str, Any]) -> dict[str, Any]:
+def patch_status(
+    kube: KubeClient, body: Mapping[str, Any], status: Mapping[str, Any]
+) -> dict[str, Any]:
     """Write the status fields that differ from `body`'s; returns them (empty: nothing written)."""
     old = body.get("status") or {}
     changed = {k: v for k, v in status.items() if old.get(k) != v}
@@ -110,7 +114,7 @@ def patch_status(kube: Kube, body: Mapping[str, Any], status: Mapping[str, Any])
 
 
 def refresh_gpu(
-    kube: Kube, body: Mapping[str, Any], *, nodes: Sequence[Mapping[str, Any]], now: str
+    kube: KubeClient, body: Mapping[str, Any], *, nodes: Sequence[Mapping[str, Any]], now: str
 ) -> gpu_detection.GpuDecision | None:
     """Re-decide GPUs after a Node change; touches only `<hub>-gpu` and `status.gpu`.
 

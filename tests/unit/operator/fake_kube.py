@@ -1,4 +1,8 @@
-"""An in-memory stand-in for stellars_operator.kube.Kube: objects by path, calls recorded."""
+"""An in-memory `KubeClient` for the operator's unit tests: objects by path, calls recorded.
+
+mypy checks it against the Protocol (pyproject's `[tool.mypy]` names this module), so the fake
+cannot drift from what reconcile, apply, preflight and teardown call.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from typing import Any
 
 from kubernetes.client.exceptions import ApiException
 
-from stellars_operator.kube import manifest_path
+from stellars_operator.kube import KubeClient, manifest_path
 
 
 def _matches(obj: Mapping[str, Any], selector: str | None) -> bool:
@@ -19,13 +23,24 @@ def _matches(obj: Mapping[str, Any], selector: str | None) -> bool:
     return all(labels.get(k) == v for k, v in pairs)
 
 
-class FakeKube:
+class FakeKube(KubeClient):
+    """Stores applied manifests as the API server would; `fail_apply` makes every apply fail."""
+
     def __init__(self, *objects: Mapping[str, Any], fail_apply: int | None = None) -> None:
         self.objects: dict[str, dict[str, Any]] = {}
         self.calls: list[tuple[str, str]] = []
         self.fail_apply = fail_apply
         for obj in objects:
             self.objects[manifest_path(obj)] = copy.deepcopy(dict(obj))
+
+    # The two queries come before the verbs: below `def list`, `list[...]` names the method.
+    def applied(self) -> list[str]:
+        """Paths applied, in order."""
+        return [path for verb, path in self.calls if verb == "APPLY"]
+
+    def deleted(self) -> list[str]:
+        """Paths deleted, in order."""
+        return [path for verb, path in self.calls if verb == "DELETE"]
 
     def get(self, path: str) -> dict[str, Any] | None:
         self.calls.append(("GET", path))
@@ -58,9 +73,3 @@ class FakeKube:
     def delete(self, path: str) -> bool:
         self.calls.append(("DELETE", path))
         return self.objects.pop(path, None) is not None
-
-    def applied(self) -> list[str]:
-        return [path for verb, path in self.calls if verb == "APPLY"]
-
-    def deleted(self) -> list[str]:
-        return [path for verb, path in self.calls if verb == "DELETE"]

@@ -16,7 +16,7 @@ endef
 
 .PHONY: help
 help: ## List every target
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(VENV)/.installed: pyproject.toml
 	@echo "==> venv: installing the project with [hub,operator,test] into $(VENV)"
@@ -74,16 +74,52 @@ chart-sync: ## Copy crds/stellarshub.yaml into the chart
 deploy: ## Build, load and helm-install the operator with a hub; print URL and admin password command
 	$(call step,deploy,charts/deploy.sh)
 
+# The tiers, each runnable alone; `make test` runs them all, integration + e2e + browser in one
+# pytest session so they share one cluster.
+E2E_COMPOSE := tests/e2e/compose tests/e2e/images
+E2E_KUBERNETES := tests/e2e/cluster tests/e2e/kubernetes tests/e2e/chart
+GUARD := tests/network/egress-guard.sh
+
 .PHONY: test-unit
-test-unit: venv ## Unit tests only (the quick loop)
+test-unit: venv ## Unit tests: pure logic, needs nothing but the Python environment
 	$(call step,test-unit,$(PYTEST) tests/unit -q)
 
-.PHONY: test
-test: venv ## Every test tier: unit, integration, e2e (Docker, cluster), browser
-	$(call step,test: unit,$(PYTEST) tests/unit -q)
+.PHONY: test-chart
+test-chart: venv ## Chart tests: helm lint/template (v3, v4) + kubeconform; builds those tools once
+	$(call step,test-chart,$(PYTEST) tests/chart -q)
+
+.PHONY: test-integration
+test-integration: venv ## Operator and CRD on a real API server (starts the sealed control plane)
+	$(call step,test-integration,$(PYTEST) tests/integration -q)
+
+.PHONY: test-e2e-compose
+test-e2e-compose: venv e2e-prerequisites ## Compose platform and images on the real Docker engine
+	$(call step,test-e2e-compose,$(PYTEST) $(E2E_COMPOSE) -q)
+
+.PHONY: test-e2e-kubernetes
+test-e2e-kubernetes: venv e2e-prerequisites ## Cluster smoke, hub on Kubernetes, chart install (sealed cluster)
+	$(call step,test-e2e-kubernetes,$(PYTEST) $(E2E_KUBERNETES) -q)
+
+.PHONY: test-browser
+test-browser: venv e2e-prerequisites ## Sign-up and approval in headless Chromium against the Compose stack
+	$(call step,test-browser,$(PYTEST) tests/browser -q)
+
+.PHONY: e2e-prerequisites
+e2e-prerequisites:
 	$(call step,test: docker engine,scripts/ensure-docker.sh)
 	$(call step,test: images,scripts/build-images.sh)
 	$(call step,test: compose stand-ins,compose/standins/ensure-images.sh)
+
+.PHONY: test
+test: venv ## Every tier, under the egress guard: fails if any packet left for a disallowed address
+	$(call step,test: unit,$(PYTEST) tests/unit -q)
+	$(call step,test: egress guard on,$(GUARD) start)
+	@rc=0; $(MAKE) --no-print-directory test-guarded || rc=$$?; \
+	  echo "==> test: egress guard check"; $(GUARD) check || rc=1; $(GUARD) stop; exit $$rc
+
+.PHONY: test-guarded
+test-guarded: e2e-prerequisites
+	$(call step,test: chart,$(PYTEST) tests/chart -q)
 	$(call step,test: integration + e2e + browser,$(PYTEST) tests/integration tests/e2e tests/browser -q)
 
 .PHONY: bench

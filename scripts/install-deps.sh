@@ -5,7 +5,7 @@ set -euo pipefail
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
 for pkg in docker.io debootstrap containerd runc containernetworking-plugins iptables conntrack \
-           socat openssl jq curl chromium ca-certificates util-linux python3-venv; do
+           socat nftables openssl jq curl chromium ca-certificates util-linux python3-venv; do
   have "$pkg" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from tests.unit.chart.chart_binaries import CHART, pinned_versions
+from tests.chart.chart_binaries import CHART, pinned_versions
 
 RELEASE = "stellars"
 NAMESPACE = "stellars-system"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.unit.chart.chart_render import NAMESPACE, RELEASE
+from tests.chart.chart_render import NAMESPACE, RELEASE
 
 OPERATOR = f"{RELEASE}-stellars-jupyterhub-operator"
 STANDARD_LABELS = {

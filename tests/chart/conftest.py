@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.chart import kube_schemas
-from tests.unit.chart.chart_binaries import CHART, cluster_binary
+from tests.chart import kube_schemas
+from tests.chart.chart_binaries import CHART, cluster_binary
 
 
 @pytest.fixture(scope="session")

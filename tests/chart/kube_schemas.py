@@ -8,7 +8,7 @@ with int-or-string and quantities accepting what the API server accepts. Only st
 (v1, v2, ...) get a file, so a manifest that uses an alpha or beta API fails validation.
 
 Run as a script to write the schemas into a folder:
-    python tests/unit/chart/kube_schemas.py OUT_DIR [CRD.yaml ...]
+    python tests/chart/kube_schemas.py OUT_DIR [CRD.yaml ...]
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from kubernetes.client.exceptions import ApiException
 
-from tests.unit.chart.chart_binaries import CHART
+from tests.chart.chart_binaries import CHART
 
 
 def _load() -> ModuleType:

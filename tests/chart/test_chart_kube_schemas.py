@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.unit.chart import kube_schemas
-from tests.unit.chart.kube_schemas import LOCATION_TEMPLATE
+from tests.chart import kube_schemas
+from tests.chart.kube_schemas import LOCATION_TEMPLATE
 
 DEPLOYMENT = """
 apiVersion: apps/v1

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.chart.chart_render import lint, template
-from tests.unit.chart.chart_values import VALUE_SETS
+from tests.chart.chart_render import lint, template
+from tests.chart.chart_values import VALUE_SETS
 
 
 @pytest.mark.parametrize("value_set", sorted(VALUE_SETS))

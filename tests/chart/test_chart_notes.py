@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.unit.chart.chart_binaries import CHART
-from tests.unit.chart.chart_render import NAMESPACE, template
+from tests.chart.chart_binaries import CHART
+from tests.chart.chart_render import NAMESPACE, template
 
 # `helm template` does not print NOTES.txt, so a copy of the chart renders it into a ConfigMap.
 NOTES_PROBE = """apiVersion: v1

@@ -16,8 +16,8 @@ from stellars_operator.apply import PRUNABLE_KINDS
 from stellars_operator.constants import GROUP, PLURAL
 from stellars_operator.kube import RESOURCES
 from stellars_operator.render.rbac import HUB_RULES
-from tests.unit.chart.chart_render import Rendered, template
-from tests.unit.chart.chart_values import OPERATOR
+from tests.chart.chart_render import Rendered, template
+from tests.chart.chart_values import OPERATOR
 
 ALL_VERBS = {"get", "list", "watch", "create", "update", "patch", "delete"}
 Grants = set[tuple[str, str, str]]  # (apiGroup, resource, verb)

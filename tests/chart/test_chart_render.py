@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.chart.chart_binaries import CHART, pinned_versions
-from tests.unit.chart.chart_render import NAMESPACE, Rendered, template
-from tests.unit.chart.chart_values import OPERATOR, STANDARD_LABELS, VALUE_SETS
-from tests.unit.chart.kube_schemas import LOCATION_TEMPLATE
+from tests.chart.chart_binaries import CHART, pinned_versions
+from tests.chart.chart_render import NAMESPACE, Rendered, template
+from tests.chart.chart_values import OPERATOR, STANDARD_LABELS, VALUE_SETS
+from tests.chart.kube_schemas import LOCATION_TEMPLATE
 
 
 @pytest.fixture(scope="module")

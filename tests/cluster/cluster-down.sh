@@ -17,6 +17,7 @@ clear_runtime_leftovers
 # KUBE-* chains (only this cluster makes them); then kube-router's sets.
 remove_chains 'STELLARS-|KUBE-'
 remove_ipsets "$KUBE_ROUTER_IPSETS"
+remove_seal
 ip link delete "$CNI_BRIDGE" 2>/dev/null || true
 for _ in 1 2 3 4 5; do  # a cgroup can go once its killed processes are reaped
   cgroups=$(ls -d /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods 2>/dev/null || true)

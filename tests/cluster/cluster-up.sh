@@ -75,6 +75,7 @@ step_prerequisites() {
     command -v runc >/dev/null || packages+=(runc)
     [ -x /usr/lib/cni/bridge ] || packages+=(containernetworking-plugins)
     command -v iptables >/dev/null || packages+=(iptables)
+    command -v nft >/dev/null || packages+=(nftables)
     command -v conntrack >/dev/null || packages+=(conntrack)
     command -v socat >/dev/null || packages+=(socat)
     [ "$network_policy" = 0 ] || command -v ipset >/dev/null || packages+=(ipset)
@@ -205,6 +206,7 @@ step_host_network() {
   iptables -t nat -N STELLARS-POSTROUTING 2>/dev/null || iptables -t nat -F STELLARS-POSTROUTING
   iptables -t nat -A STELLARS-POSTROUTING -s "$POD_CIDR" ! -d "$POD_CIDR" -j MASQUERADE
   iptables -t nat -C POSTROUTING -j STELLARS-POSTROUTING 2>/dev/null || iptables -t nat -I POSTROUTING 1 -j STELLARS-POSTROUTING
+  install_seal || fail "host network (seal: nftables rules)"
   mkdir -p "$STATE/cni/net.d"
   write_config "$STATE/cni/net.d/10-stellars.conflist" <<EOF
 {

@@ -167,3 +167,50 @@ remove_ipsets() {
 # kube-router's policy chains and sets (its own --cleanup-config crashes without IPVS).
 KUBE_ROUTER_CHAINS='KUBE-ROUTER-|KUBE-POD-FW-|KUBE-NWPLCY-'
 KUBE_ROUTER_IPSETS='KUBE-SRC-|KUBE-DST-|kube-router'
+
+# The seal: nothing of this cluster reaches an address off this machine (docs/testing.md, "What
+# may leave this machine"). Its own nftables table, hooked ahead of the iptables chains of
+# kube-proxy, kube-router and Docker (priority 0), sees addresses after kube-proxy's DNAT, so:
+# - a packet still addressed to the Service CIDR has no endpoint: refused at once, as kube-proxy
+#   means to (kube-router's ACCEPT for policy-allowed traffic otherwise lets it out, masqueraded);
+# - the pod CIDR beyond this node's range has no node: refused;
+# - pod traffic bound off the machine is refused, except DNS to the host's resolvers (CoreDNS
+#   forwards outside names there).
+SEAL_TABLE=stellars_cluster_seal
+source "$repo/tests/network/host-net.sh"
+
+install_seal() {
+  local ext=() resolvers=() name
+  for name in $(external_ifaces); do ext+=("\"$name\""); done
+  [ ${#ext[@]} -gt 0 ] || ext=('"stellars-none"')
+  mapfile -t resolvers < <(host_resolvers)
+  local leaving="oifname $(nft_set "${ext[@]}")" dns=""
+  [ ${#resolvers[@]} -eq 0 ] \
+    || dns="ip saddr $POD_CIDR $leaving ip daddr $(nft_set "${resolvers[@]}") meta l4proto { tcp, udp } th dport 53 accept"
+  nft -f - <<NFT
+table ip $SEAL_TABLE
+delete table ip $SEAL_TABLE
+table ip $SEAL_TABLE {
+  counter refused { }
+  chain refuse {
+    counter name refused
+    meta l4proto tcp reject with tcp reset
+    reject with icmp type host-unreachable
+  }
+  chain forward {
+    type filter hook forward priority -10; policy accept;
+    ip daddr $SERVICE_CIDR jump refuse
+    ip daddr $POD_CIDR ip daddr != $NODE_POD_RANGE jump refuse
+    $dns
+    ip saddr $POD_CIDR $leaving jump refuse
+  }
+  chain output {
+    type filter hook output priority -10; policy accept;
+    ip daddr $SERVICE_CIDR jump refuse
+    ip daddr $POD_CIDR ip daddr != $NODE_POD_RANGE jump refuse
+  }
+}
+NFT
+}
+
+remove_seal() { nft delete table ip "$SEAL_TABLE" 2>/dev/null || true; }

@@ -121,7 +121,7 @@ counter_packets() {
 
 # set_elements SET: the recorded elements of a set, one per line.
 set_elements() {
-  nft list set inet "$TABLE" "$1" | tr -d '\n' | sed -n 's/.*elements = { *\(.*\) *}.*}.*/\1/p' \
+  nft list set inet "$TABLE" "$1" | tr -d '\n' | sed -n 's/.*elements = {\([^}]*\)}.*/\1/p' \
     | tr ',' '\n' | sed 's/^[[:space:]]*//; s/[[:space:]]*$//' | sed '/^$/d'
 }
 

@@ -19,25 +19,13 @@ from nativeauthenticator.orm import UserInfo
 from traitlets import Unicode
 from traitlets.config import Config
 
+from stellars_hub.contract import SignupPolicy
 from stellars_hub.settings import HubSettings
 
 ADMIN_PASSWORD_FILE: Final = "admin-password"  # noqa: S105 - a file name
 # NativeAuthenticator's lockout: this many failed logins, then a wait.
 ALLOWED_FAILED_LOGINS: Final = 5
 SECONDS_BEFORE_NEXT_TRY: Final = 600
-
-
-@dataclass(frozen=True)
-class SignupPolicy:
-    """Who may register: sign-up on, each account approved by the admin (the seed's policy).
-
-    In Kubernetes the operator may change it (settings.json `signup`); `None` keeps
-    NativeAuthenticator's minimum password length.
-    """
-
-    enabled: bool = True
-    open_signup: bool = False
-    minimum_password_length: int | None = None
 
 
 SEED_SIGNUP: Final = SignupPolicy()

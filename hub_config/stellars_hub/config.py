@@ -15,7 +15,7 @@ from typing import Final
 from traitlets.config import Config
 
 from stellars_hub.auth import configure_auth
-from stellars_hub.docker import configure_docker
+from stellars_hub.docker_spawner import configure_docker
 from stellars_hub.gpu.probe import decide_gpu, detect_docker_gpus
 from stellars_hub.settings import HubSettings, load_settings
 

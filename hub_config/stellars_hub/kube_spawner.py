@@ -2,7 +2,8 @@
 
 Three things KubeSpawner does not do by itself: name users' objects with `names.safe_name`,
 create three claims per user (it manages one), and read the GPU decision at every spawn so an
-operator's change needs no hub restart. The decisions themselves live in `kubernetes.py`.
+operator's change needs no hub restart. The decisions themselves live in
+`kube_spawner_config.py`.
 """
 
 from __future__ import annotations
@@ -18,8 +19,13 @@ from kubespawner.objects import make_pvc
 from traitlets import Dict, List, Unicode
 from traitlets.config import Config
 
-from stellars_hub.kube_settings import LabSettings, read_gpu_placement
-from stellars_hub.kubernetes import apply_gpu_placement, kube_spawner_traits, user_claims
+from stellars_hub.contract import LabSettings
+from stellars_hub.kube_settings import read_gpu_placement
+from stellars_hub.kube_spawner_config import (
+    apply_gpu_placement,
+    kube_spawner_traits,
+    user_claims,
+)
 from stellars_hub.names import safe_name
 from stellars_hub.settings import HubSettings
 

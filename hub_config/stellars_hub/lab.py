@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from stellars_hub.contract import GpuPlacement
 from stellars_hub.settings import HubSettings
 
 HOME_DIR: Final = "/home"
@@ -33,14 +34,17 @@ def service_environment(settings: HubSettings) -> dict[str, str]:
     }
 
 
-def gpu_environment(*, enabled: bool, detected: bool) -> dict[str, str]:
+def gpu_environment(placement: GpuPlacement) -> dict[str, str]:
     """GPU flags for the lab's start scripts.
 
-    `detected` is 1 only when something looked for GPUs and found them (the seed's meaning:
-    mode 1 turns GPUs on without looking). Without a GPU, NVIDIA_VISIBLE_DEVICES=void keeps
-    the NVIDIA container runtime from handing a lab every GPU of the host anyway.
+    NVIDIA_DETECTED is 1 only when something looked for GPUs and found them (the seed's
+    meaning: mode 1 turns GPUs on without looking). Without a GPU, NVIDIA_VISIBLE_DEVICES=void
+    keeps the NVIDIA container runtime from handing a lab every GPU of the host anyway.
     """
-    env = {"ENABLE_GPU_SUPPORT": _bit(enabled), "NVIDIA_DETECTED": _bit(detected)}
-    if not enabled:
+    env = {
+        "ENABLE_GPU_SUPPORT": _bit(placement.enabled),
+        "NVIDIA_DETECTED": _bit(placement.detected),
+    }
+    if not placement.enabled:
         env["NVIDIA_VISIBLE_DEVICES"] = "void"
     return env

@@ -6,15 +6,15 @@ line naming the variable, the value and what it accepts, instead of failing late
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal
 
+from stellars_hub.contract import DEFAULT_NOTEBOOK_IMAGE, GpuMode
+
 SpawnerKind = Literal["docker", "kubernetes"]
 
-DEFAULT_NOTEBOOK_IMAGE: Final = "stellars/stellars-jupyterlab-ds:latest"
 DEFAULT_NETWORK_NAME: Final = "jupyterhub_network"
 DEFAULT_AUTODETECT_IMAGE: Final = "nvidia/cuda:12.9.1-base-ubuntu24.04"
 DEFAULT_HUB_SETTINGS_PATH: Final = "/etc/stellars/settings.json"
@@ -27,18 +27,12 @@ DEFAULT_AUTODETECT_TIMEOUT_S: Final = 60
 # nativeauthenticator refuses these in user names; an admin name with one could never log in.
 _FORBIDDEN_NAME_CHARS: Final = frozenset(", /")
 _URL_SCHEMES: Final = ("http://", "https://")
+# ENABLE_GPU_SUPPORT: the seed's numbers for the three GPU modes.
+GPU_MODE_FLAGS: Final = {"0": GpuMode.OFF, "1": GpuMode.ON, "2": GpuMode.AUTO}
 
 
 class SettingsError(ValueError):
     """A setting has a value the hub cannot use; the message is one line for the operator."""
-
-
-class GpuMode(enum.IntEnum):
-    """ENABLE_GPU_SUPPORT: the seed's three modes."""
-
-    OFF = 0
-    ON = 1
-    AUTO = 2
 
 
 @dataclass(frozen=True)
@@ -175,9 +169,9 @@ def _flag(env: _Environment, name: str, *, default: bool) -> bool:
 
 def _gpu_mode(env: _Environment) -> GpuMode:
     value = env.get("ENABLE_GPU_SUPPORT", "2")
-    if value not in ("0", "1", "2"):
+    if value not in GPU_MODE_FLAGS:
         raise _invalid("ENABLE_GPU_SUPPORT", value, "0 (off), 1 (on) or 2 (auto)")
-    return GpuMode(int(value))
+    return GPU_MODE_FLAGS[value]
 
 
 def _log_level(env: _Environment) -> int:

@@ -1,5 +1,9 @@
 """GPU detection on Kubernetes: Node objects in, one decision per hub out. Pure.
 
+Vocabulary (docs/architecture.md, "GPU vocabulary"): the spec's `mode` and the nodes give a
+`GpuDecision`; its `placement` (the contract's `GpuPlacement`) is what labs get (`gpu.json`),
+the rest (availability, condition reason, nodes) is what the status reports.
+
 Allocatable resources are the authority (the scheduler enforces them); labels only describe.
 A GPU label without an allocatable resource means the hardware is there but no device plugin
 advertises it: reported on the node, never requested, because no pod could be scheduled.
@@ -13,10 +17,11 @@ is requested even when no node offers it now, so user pods wait (Pending) until 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from stellars_operator.spec import DEFAULT_GPU_RESOURCE, GpuSpec, quantity
+from stellars_hub.contract import DEFAULT_GPU_RESOURCE, GpuMode, GpuPlacement
+from stellars_operator.spec import GpuSpec, quantity
 
 # Resource names that are GPUs, in order of preference when several are offered.
 PREFERRED_RESOURCES = ("nvidia.com/gpu", "amd.com/gpu")
@@ -187,17 +192,40 @@ def tolerations_for(taints: Iterable[Mapping[str, str]]) -> list[dict[str, str]]
 
 @dataclass(frozen=True)
 class GpuDecision:
-    """Whether user pods of one hub get GPUs, and how they reach them."""
+    """One hub's GPU decision: what its labs get, whether a node offers it now, and why.
 
-    enabled: bool
-    reason: str
+    `status.gpu` and the GPUAvailable condition are both written from one decision
+    (`status.gpu_status`), so they always agree.
+    """
+
+    placement: GpuPlacement
     available: bool
     code: str  # CamelCase reason for the GPUAvailable condition
-    resource: str | None = None
-    count: int = 0
-    node_selector: Mapping[str, str] = field(default_factory=dict)
-    tolerations: tuple[Mapping[str, Any], ...] = ()
     nodes: tuple[NodeGpu, ...] = ()
+
+    @property
+    def enabled(self) -> bool:
+        return self.placement.enabled
+
+    @property
+    def reason(self) -> str:
+        return self.placement.reason
+
+    @property
+    def resource(self) -> str | None:
+        return self.placement.resource if self.enabled else None
+
+    @property
+    def count(self) -> int:
+        return self.placement.count if self.enabled else 0
+
+    @property
+    def node_selector(self) -> Mapping[str, str]:
+        return self.placement.node_selector
+
+    @property
+    def tolerations(self) -> tuple[Mapping[str, Any], ...]:
+        return self.placement.tolerations
 
     @property
     def summary(self) -> str:
@@ -212,21 +240,14 @@ class GpuDecision:
 
     def to_settings(self) -> dict[str, Any]:
         """The `gpu.json` the hub reads at every spawn (docs/hub-settings.md)."""
-        return {
-            "enabled": self.enabled,
-            "resource": self.resource if self.enabled else None,
-            "count": self.count if self.enabled else 0,
-            "nodeSelector": dict(self.node_selector) if self.enabled else {},
-            "tolerations": [dict(t) for t in self.tolerations] if self.enabled else [],
-            "reason": self.reason,
-        }
+        return self.placement.to_json()
 
     def to_status(self) -> dict[str, Any]:
         status: dict[str, Any] = {
             "summary": self.summary,
             "enabled": self.enabled,
             "available": self.available,
-            "count": self.count if self.enabled else 0,
+            "count": self.count,
             "reason": self.reason,
             "nodes": [n.to_status() for n in self.nodes],
         }
@@ -249,21 +270,19 @@ def _matches(labels: Mapping[str, str], selector: Mapping[str, str]) -> bool:
     return all(labels.get(k) == v for k, v in selector.items())
 
 
+def _none(code: str, reason: str, nodes: tuple[NodeGpu, ...]) -> GpuDecision:
+    return GpuDecision(
+        placement=GpuPlacement.disabled(reason), available=False, code=code, nodes=nodes
+    )
+
+
 def decide(nodes: Sequence[Mapping[str, Any]], gpu: GpuSpec) -> GpuDecision:
     """The GPU decision for a hub with this GPU spec, given the cluster's Nodes."""
     seen = tuple(sorted((n for n in map(read_node, nodes) if n.gpu_related), key=lambda n: n.name))
-    if gpu.mode == "off":
-        return GpuDecision(
-            enabled=False, available=False, code="ModeOff", reason="GPU mode is off", nodes=seen
-        )
+    if gpu.mode == GpuMode.OFF:
+        return _none("ModeOff", "GPU mode is off", seen)
     if gpu.per_user == 0:
-        return GpuDecision(
-            enabled=False,
-            available=False,
-            code="PerUserZero",
-            reason="gpu.perUser is 0",
-            nodes=seen,
-        )
+        return _none("PerUserZero", "gpu.perUser is 0", seen)
 
     candidates = [n for n in seen if n.counts and _matches(n.labels, gpu.node_selector)]
     offered: dict[str, int] = {}
@@ -276,10 +295,8 @@ def decide(nodes: Sequence[Mapping[str, Any]], gpu: GpuSpec) -> GpuDecision:
         hosts = [n for n in candidates if n.resources.get(resource, 0) >= gpu.per_user]
         where = ", ".join(n.name for n in hosts)
         from_taints = tolerations_for(t for n in hosts for t in n.taints)
-        return GpuDecision(
+        placement = GpuPlacement(
             enabled=True,
-            available=True,
-            code="GpuResourceFound",
             reason=f"{offered[resource]} {resource} allocatable on node(s) {where}",
             resource=resource,
             count=gpu.per_user,
@@ -289,24 +306,22 @@ def decide(nodes: Sequence[Mapping[str, Any]], gpu: GpuSpec) -> GpuDecision:
                 *gpu.tolerations,
                 *(t for t in from_taints if t not in gpu.tolerations),
             ),
-            nodes=seen,
         )
+        return GpuDecision(placement=placement, available=True, code="GpuResourceFound", nodes=seen)
 
     code, why = _why_none(seen, candidates, gpu)
-    if gpu.mode == "on":
+    if gpu.mode == GpuMode.ON:
         wanted = gpu.resource_name or DEFAULT_GPU_RESOURCE
-        return GpuDecision(
+        placement = GpuPlacement(
             enabled=True,
-            available=False,
-            code=code,
             reason=f"GPU mode is on but {why}; user pods request {wanted} and wait for a node",
             resource=wanted,
             count=gpu.per_user,
             node_selector=dict(gpu.node_selector),
             tolerations=tuple(gpu.tolerations),
-            nodes=seen,
         )
-    return GpuDecision(enabled=False, available=False, code=code, reason=why, nodes=seen)
+        return GpuDecision(placement=placement, available=False, code=code, nodes=seen)
+    return _none(code, why, seen)
 
 
 def _why_none(

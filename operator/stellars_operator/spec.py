@@ -1,7 +1,10 @@
 """The StellarsHub spec as typed, frozen data with defaults, plus the checks the CRD cannot make.
 
-The defaults mirror `crds/stellarshub.yaml` (a unit test keeps them in step), so a spec read
-before the API server defaulted it means the same thing as one read after.
+Each field of these models is one spec field (its key is the name in camelCase, or
+`metadata["key"]`) and `model_reader` reads them all the same way, so a new spec field is one
+line here. The defaults are the CRD's structural defaults (tests/unit/operator/test_spec.py
+walks `crds/stellarshub.yaml` and these models together), so a spec read before the API server
+defaulted it means the same thing as one read after.
 """
 
 from __future__ import annotations
@@ -10,15 +13,17 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal, cast
+from typing import Any
 
 from kubernetes.utils import parse_quantity
 
-GpuMode = Literal["auto", "on", "off"]
+from stellars_hub.contract import DEFAULT_NOTEBOOK_IMAGE, GpuMode, UserStorage
+from stellars_hub.json_reader import JsonReader
+from stellars_operator.model_reader import read_model
 
 DEFAULT_HUB_IMAGE = "stellars/stellars-jupyterhub-ds:0.1.0"
-DEFAULT_NOTEBOOK_IMAGE = "stellars/stellars-jupyterlab-ds:latest"
-DEFAULT_GPU_RESOURCE = "nvidia.com/gpu"
+# The users' claim sizes: the same defaults as the hub's side of the contract.
+_LAB_STORAGE = UserStorage()
 # `<hub>-proxy-public` (the longest child Service name) must stay a 63-character DNS label.
 MAX_HUB_NAME = 40
 _HUB_NAME = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
@@ -35,7 +40,8 @@ class SpecError(ValueError):
 
 @dataclass(frozen=True)
 class SecretKeyRef:
-    name: str
+    # The CRD requires a name; an empty one is reported by `check_hub`, naming the field.
+    name: str = ""
     key: str = "password"
 
 
@@ -64,9 +70,9 @@ class SharedVolumeSpec:
 @dataclass(frozen=True)
 class StorageSpec:
     storage_class: str | None = None
-    home: str = "1Gi"
-    workspace: str = "5Gi"
-    cache: str = "1Gi"
+    home: str = _LAB_STORAGE.home
+    workspace: str = _LAB_STORAGE.workspace
+    cache: str = _LAB_STORAGE.cache
     hub_data: str = "1Gi"
     shared: SharedVolumeSpec = field(default_factory=SharedVolumeSpec)
     delete_user_data_on_hub_delete: bool = False
@@ -74,7 +80,7 @@ class StorageSpec:
 
 @dataclass(frozen=True)
 class GpuSpec:
-    mode: GpuMode = "auto"
+    mode: GpuMode = GpuMode.AUTO
     resource_name: str | None = None
     per_user: int = 1
     node_selector: Mapping[str, str] = field(default_factory=dict)
@@ -131,8 +137,8 @@ class HubSpec:
     storage: StorageSpec = field(default_factory=StorageSpec)
     gpu: GpuSpec = field(default_factory=GpuSpec)
     services: ServicesSpec = field(default_factory=ServicesSpec)
-    hub_resources: Resources = HUB_RESOURCES
-    user_resources: Resources = USER_RESOURCES
+    hub_resources: Resources = field(default=HUB_RESOURCES, metadata={"key": "resources.hub"})
+    user_resources: Resources = field(default=USER_RESOURCES, metadata={"key": "resources.user"})
     exposure: ExposureSpec = field(default_factory=ExposureSpec)
     extra_env: Mapping[str, str] = field(default_factory=dict)
     start_timeout: int = 300
@@ -163,147 +169,13 @@ def quantity(value: str) -> Decimal:
 # --- reading -------------------------------------------------------------------------------
 
 
-def _obj(raw: Mapping[str, Any], key: str, path: str) -> Mapping[str, Any]:
-    value = raw.get(key)
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise SpecError(f"{path}.{key}", "must be an object")
-    return value
-
-
-def _str(raw: Mapping[str, Any], key: str, path: str, default: str) -> str:
-    value = default if raw.get(key) is None else raw[key]
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise SpecError(f"{path}.{key}", "must be a string")
-    return str(value)
-
-
-def _opt_str(raw: Mapping[str, Any], key: str, path: str) -> str | None:
-    value = raw.get(key)
-    if value in (None, ""):
-        return None
-    return _str(raw, key, path, "")
-
-
-def _bool(raw: Mapping[str, Any], key: str, path: str, default: bool) -> bool:
-    value = default if raw.get(key) is None else raw[key]
-    if not isinstance(value, bool):
-        raise SpecError(f"{path}.{key}", "must be true or false")
-    return value
-
-
-def _int(raw: Mapping[str, Any], key: str, path: str, default: int) -> int:
-    value = default if raw.get(key) is None else raw[key]
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise SpecError(f"{path}.{key}", "must be an integer")
-    return int(value)
-
-
-def _str_map(raw: Mapping[str, Any], key: str, path: str) -> dict[str, str]:
-    return {
-        str(k): _str(_obj(raw, key, path), str(k), f"{path}.{key}", "")
-        for k in _obj(raw, key, path)
-    }
-
-
-def _resources(raw: Mapping[str, Any], path: str, default: Resources) -> Resources:
-    requests = _obj(raw, "requests", path)
-    limits = _obj(raw, "limits", path)
-    return Resources(
-        requests={
-            k: _str(requests, k, f"{path}.requests", default.requests[k]) for k in ("cpu", "memory")
-        },
-        limits={k: _str(limits, k, f"{path}.limits", default.limits[k]) for k in ("cpu", "memory")},
-    )
+def _spec_error(key: str, value: object, accepts: str) -> SpecError:
+    return SpecError(key, f"must be {accepts}")
 
 
 def parse_spec(raw: Mapping[str, Any]) -> HubSpec:
-    """Typed spec from the CR's `spec` dict; missing fields take the CRD's defaults."""
-    admin = _obj(raw, "admin", "spec")
-    ref = admin.get("passwordSecretRef")
-    password_ref = None
-    if ref is not None:
-        ref_raw = _obj(admin, "passwordSecretRef", "spec.admin")
-        password_ref = SecretKeyRef(
-            name=_str(ref_raw, "name", "spec.admin.passwordSecretRef", ""),
-            key=_str(ref_raw, "key", "spec.admin.passwordSecretRef", "password"),
-        )
-    signup = _obj(raw, "signup", "spec")
-    storage = _obj(raw, "storage", "spec")
-    shared = _obj(storage, "shared", "spec.storage")
-    gpu = _obj(raw, "gpu", "spec")
-    services = _obj(raw, "services", "spec")
-    resources = _obj(raw, "resources", "spec")
-    exposure = _obj(raw, "exposure", "spec")
-    ingress = _obj(exposure, "ingress", "spec.exposure")
-    tolerations = gpu.get("tolerations") or []
-    if not isinstance(tolerations, list) or not all(isinstance(t, Mapping) for t in tolerations):
-        raise SpecError("spec.gpu.tolerations", "must be a list of tolerations")
-    mode = _str(gpu, "mode", "spec.gpu", "auto")
-    if mode not in ("auto", "on", "off"):
-        raise SpecError("spec.gpu.mode", "must be one of auto, on, off")
-    return HubSpec(
-        hub_image=_str(raw, "hubImage", "spec", DEFAULT_HUB_IMAGE),
-        notebook_image=_str(raw, "notebookImage", "spec", DEFAULT_NOTEBOOK_IMAGE),
-        image_pull_policy=_str(raw, "imagePullPolicy", "spec", "IfNotPresent"),
-        base_url=_str(raw, "baseUrl", "spec", "/jupyterhub"),
-        admin=AdminSpec(
-            name=_str(admin, "name", "spec.admin", "admin"), password_secret_ref=password_ref
-        ),
-        signup=SignupSpec(
-            enabled=_bool(signup, "enabled", "spec.signup", True),
-            open_signup=_bool(signup, "openSignup", "spec.signup", False),
-            minimum_password_length=_int(signup, "minimumPasswordLength", "spec.signup", 8),
-        ),
-        storage=StorageSpec(
-            storage_class=_opt_str(storage, "storageClass", "spec.storage"),
-            home=_str(storage, "home", "spec.storage", "1Gi"),
-            workspace=_str(storage, "workspace", "spec.storage", "5Gi"),
-            cache=_str(storage, "cache", "spec.storage", "1Gi"),
-            hub_data=_str(storage, "hubData", "spec.storage", "1Gi"),
-            shared=SharedVolumeSpec(
-                enabled=_bool(shared, "enabled", "spec.storage.shared", False),
-                size=_str(shared, "size", "spec.storage.shared", "10Gi"),
-                storage_class=_opt_str(shared, "storageClass", "spec.storage.shared"),
-                access_mode=_str(shared, "accessMode", "spec.storage.shared", "ReadWriteMany"),
-                existing_claim=_opt_str(shared, "existingClaim", "spec.storage.shared"),
-            ),
-            delete_user_data_on_hub_delete=_bool(
-                storage, "deleteUserDataOnHubDelete", "spec.storage", False
-            ),
-        ),
-        gpu=GpuSpec(
-            mode=cast(GpuMode, mode),
-            resource_name=_opt_str(gpu, "resourceName", "spec.gpu"),
-            per_user=_int(gpu, "perUser", "spec.gpu", 1),
-            node_selector=_str_map(gpu, "nodeSelector", "spec.gpu"),
-            tolerations=tuple(dict(t) for t in tolerations),
-        ),
-        services=ServicesSpec(
-            mlflow=_bool(services, "mlflow", "spec.services", True),
-            glances=_bool(services, "glances", "spec.services", True),
-            tensorboard=_bool(services, "tensorboard", "spec.services", True),
-        ),
-        hub_resources=_resources(
-            _obj(resources, "hub", "spec.resources"), "spec.resources.hub", HUB_RESOURCES
-        ),
-        user_resources=_resources(
-            _obj(resources, "user", "spec.resources"), "spec.resources.user", USER_RESOURCES
-        ),
-        exposure=ExposureSpec(
-            service_type=_str(exposure, "serviceType", "spec.exposure", "ClusterIP"),
-            ingress=IngressSpec(
-                enabled=_bool(ingress, "enabled", "spec.exposure.ingress", False),
-                class_name=_opt_str(ingress, "className", "spec.exposure.ingress"),
-                host=_opt_str(ingress, "host", "spec.exposure.ingress"),
-                tls_secret_name=_opt_str(ingress, "tlsSecretName", "spec.exposure.ingress"),
-                annotations=_str_map(ingress, "annotations", "spec.exposure.ingress"),
-            ),
-        ),
-        extra_env=_str_map(raw, "extraEnv", "spec"),
-        start_timeout=_int(raw, "startTimeout", "spec", 300),
-    )
+    """Typed spec from the CR's `spec` dict; missing fields take the models' (CRD's) defaults."""
+    return read_model(HubSpec, JsonReader(raw, fail=_spec_error, path="spec"), HubSpec())
 
 
 def parse_hub(body: Mapping[str, Any]) -> Hub:

@@ -2,6 +2,9 @@
 
 The clock is an argument (`now`), and a condition keeps its lastTransitionTime while its
 status stays the same, so re-running with the same observations changes nothing.
+
+`status.gpu` and the GPUAvailable condition are computed from one `GpuDecision` and written in
+one patch (`status_patch`), whichever path writes them: the reconcile or the Node watcher.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from stellars_operator.labels import ChildNames
 from stellars_operator.spec import Hub, SpecError
 
 PHASES = ("Pending", "Progressing", "Ready", "Degraded")
+# Written together or not at all: both carry the same GPU decision.
+_GPU_FIELDS = ("gpu", "conditions")
 
 
 @dataclass(frozen=True)
@@ -101,10 +106,13 @@ def desired_conditions(hub: Hub, seen: Observation) -> list[dict[str, Any]]:
         ready = _condition("Ready", True, "HubAndProxyAvailable", message, generation=gen)
         progressing = _condition("Progressing", False, "RolloutComplete", message, generation=gen)
 
-    gpu = _condition(
-        "GPUAvailable", seen.gpu.available, seen.gpu.code, seen.gpu.reason, generation=gen
-    )
-    return [ready, progressing, degraded, gpu]
+    return [ready, progressing, degraded, gpu_condition(hub, seen.gpu)]
+
+
+def gpu_condition(hub: Hub, gpu: GpuDecision) -> dict[str, Any]:
+    """GPUAvailable: whether a node offers what the labs request, from the same decision."""
+    gen = hub.generation
+    return _condition("GPUAvailable", gpu.available, gpu.code, gpu.reason, generation=gen)
 
 
 def merge_conditions(
@@ -168,9 +176,23 @@ def gpu_status_patch(
     hub: Hub, gpu: GpuDecision, *, previous: Mapping[str, Any], now: str
 ) -> dict[str, Any]:
     """Only `status.gpu` and the GPUAvailable condition: what the Node watcher changes."""
-    wanted = _condition(
-        "GPUAvailable", gpu.available, gpu.code, gpu.reason, generation=hub.generation
-    )
-    others = [c for c in previous.get("conditions") or [] if c.get("type") != "GPUAvailable"]
-    merged = merge_conditions(previous.get("conditions") or [], [wanted], now=now)
-    return {"gpu": gpu.to_status(), "conditions": [*others, *merged]}
+    conditions = previous.get("conditions") or []
+    others = [c for c in conditions if c.get("type") != "GPUAvailable"]
+    merged = merge_conditions(conditions, [gpu_condition(hub, gpu)], now=now)
+    return status_patch(previous, {"gpu": gpu.to_status(), "conditions": [*others, *merged]})
+
+
+def status_patch(previous: Mapping[str, Any], status: Mapping[str, Any]) -> dict[str, Any]:
+    """The merge patch of `status` that turns `previous` into it; empty when nothing changed.
+
+    `gpu` and `conditions` go together whenever either changed, so no reader ever sees
+    `status.gpu` of one decision next to a GPUAvailable condition of another. Keys that
+    `status.gpu` no longer has are written as null: a merge patch keeps what it does not name.
+    """
+    changed = {key: value for key, value in status.items() if previous.get(key) != value}
+    if any(key in changed for key in _GPU_FIELDS):
+        changed.update({key: status[key] for key in _GPU_FIELDS if key in status})
+    if "gpu" in changed:
+        gone = {key: None for key in previous.get("gpu") or {} if key not in changed["gpu"]}
+        changed["gpu"] = {**gone, **changed["gpu"]}
+    return changed

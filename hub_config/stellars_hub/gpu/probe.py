@@ -1,4 +1,4 @@
-"""GPU detection for the Docker path: ENABLE_GPU_SUPPORT -> `GpuDecision`, probing in mode 2.
+"""GPU detection for the Docker path: ENABLE_GPU_SUPPORT -> `GpuPlacement`, probing in mode 2.
 
 Mode 0 never probes and mode 1 trusts the admin. Mode 2 runs nvidia-smi in the CUDA image
 `NVIDIA_AUTODETECT_IMAGE` with every GPU requested, bounded by a timeout, and always removes the
@@ -14,7 +14,6 @@ import logging
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -24,8 +23,8 @@ import docker.errors
 import requests.exceptions
 from docker.types import DeviceRequest
 
+from stellars_hub.contract import GpuMode, GpuPlacement
 from stellars_hub.gpu.nvidia_smi import QUERY_COMMAND, GpuInventory, no_gpu, parse_query_gpu
-from stellars_hub.settings import GpuMode
 
 CACHE_FILE: Final = "gpu-inventory.json"
 # Every GPU, as `docker run --gpus all` asks for them.
@@ -38,26 +37,18 @@ _PROBE_LABELS: Final = {
 log = logging.getLogger("JupyterHub.stellars.gpu")
 
 
-@dataclass(frozen=True)
-class GpuDecision:
-    """Whether labs get GPUs, whether anything actually saw them, and why."""
+def decide_gpu(mode: GpuMode, *, probe: Callable[[], GpuInventory]) -> GpuPlacement:
+    """The Docker path's GPU decision for labs; `probe` runs only in mode 2 (auto).
 
-    enabled: bool
-    detected: bool
-    reason: str
-
-
-def decide_gpu(mode: GpuMode, *, probe: Callable[[], GpuInventory]) -> GpuDecision:
-    """The Docker path's GPU decision; `probe` runs only in mode 2 (auto)."""
+    Labs get every GPU of the host, so only `enabled`, `trusted` and the reason matter here.
+    """
     if mode is GpuMode.OFF:
-        return GpuDecision(enabled=False, detected=False, reason="off (ENABLE_GPU_SUPPORT=0)")
+        return GpuPlacement.disabled("off (ENABLE_GPU_SUPPORT=0)")
     if mode is GpuMode.ON:
         reason = "on, trusted without probing (ENABLE_GPU_SUPPORT=1)"
-        return GpuDecision(enabled=True, detected=False, reason=reason)
+        return GpuPlacement(enabled=True, trusted=True, reason=reason)
     inventory = probe()
-    return GpuDecision(
-        enabled=inventory.available, detected=inventory.available, reason=inventory.reason
-    )
+    return GpuPlacement(enabled=inventory.available, reason=inventory.reason)
 
 
 def probe_gpus(client: Any, *, image: str, timeout_s: int) -> GpuInventory:

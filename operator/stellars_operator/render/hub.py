@@ -24,8 +24,6 @@ from stellars_operator.render.metadata import (
 )
 from stellars_operator.spec import Hub
 
-GPU_MODE_VALUES = {"off": "0", "on": "1", "auto": "2"}
-
 
 def _flag(value: bool) -> str:
     return "1" if value else "0"
@@ -36,7 +34,11 @@ def _secret_env(name: str, secret: str, key: str) -> dict[str, Any]:
 
 
 def hub_env(hub: Hub) -> list[dict[str, Any]]:
-    """The hub container's environment (docs/hub-settings.md)."""
+    """The hub container's environment (docs/hub-settings.md).
+
+    Nothing of `spec.gpu` is here: the hub reads the GPU placement from `gpu.json` at every
+    spawn, and a variable here would restart the hub whenever the GPU mode changes.
+    """
     names = ChildNames(hub.name)
     spec = hub.spec
     ref = spec.admin.password_secret_ref
@@ -49,7 +51,6 @@ def hub_env(hub: Hub) -> list[dict[str, Any]]:
         "JUPYTERHUB_SPAWNER": "kubernetes",
         "JUPYTERHUB_ADMIN": spec.admin.name,
         "JUPYTERHUB_BASE_URL": spec.base_url,
-        "ENABLE_GPU_SUPPORT": GPU_MODE_VALUES[spec.gpu.mode],
         "ENABLE_JUPYTERHUB_SSL": "0",
         "ENABLE_SERVICE_MLFLOW": _flag(spec.services.mlflow),
         "ENABLE_SERVICE_GLANCES": _flag(spec.services.glances),

@@ -20,10 +20,10 @@ from traitlets.config import Config
 from stellars_hub.auth import (
     SEED_SIGNUP,
     AdminBootstrapError,
-    SignupPolicy,
     StellarsAuthenticator,
     configure_auth,
 )
+from stellars_hub.contract import SignupPolicy
 from stellars_hub.settings import load_settings
 
 Make = Callable[..., StellarsAuthenticator]

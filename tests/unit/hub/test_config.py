@@ -12,7 +12,7 @@ import pytest
 from traitlets.config import Config
 
 from stellars_hub.config import configure
-from stellars_hub.docker import StellarsDockerSpawner
+from stellars_hub.docker_spawner import StellarsDockerSpawner
 from stellars_hub.kube_spawner import StellarsKubeSpawner
 
 CONFIG_FILE = Path(__file__).resolve().parents[3] / "hub_config" / "jupyterhub_config.py"

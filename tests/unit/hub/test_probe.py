@@ -12,6 +12,7 @@ import docker.errors
 import pytest
 import requests.exceptions
 
+from stellars_hub.contract import GpuMode
 from stellars_hub.gpu import probe as probe_module
 from stellars_hub.gpu.nvidia_smi import QUERY_COMMAND, GpuInventory, no_gpu
 from stellars_hub.gpu.probe import (
@@ -21,7 +22,6 @@ from stellars_hub.gpu.probe import (
     probe_gpus,
     record_inventory,
 )
-from stellars_hub.settings import GpuMode
 
 H200 = (Path(__file__).resolve().parents[2] / "fixtures/gpu/h200/query-gpu.stdout").read_bytes()
 IMAGE = "nvidia/cuda:12.9.1-base-ubuntu24.04"

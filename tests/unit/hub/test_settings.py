@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from stellars_hub.settings import GpuMode, HubSettings, SettingsError, load_settings
+from stellars_hub.contract import GpuMode
+from stellars_hub.settings import HubSettings, SettingsError, load_settings
 
 KUBERNETES = {
     "JUPYTERHUB_SPAWNER": "kubernetes",

@@ -52,7 +52,8 @@ def test_environment_follows_the_settings_contract() -> None:
     assert env["JUPYTERHUB_SPAWNER"] == "kubernetes"
     assert env["JUPYTERHUB_ADMIN"] == "admin"
     assert env["JUPYTERHUB_BASE_URL"] == "/jupyterhub"
-    assert env["ENABLE_GPU_SUPPORT"] == "2"
+    # the GPU placement reaches labs through gpu.json, never through the hub's environment
+    assert "ENABLE_GPU_SUPPORT" not in env
     assert env["ENABLE_SERVICE_MLFLOW"] == "1"
     assert env["STELLARS_DATA_DIR"] == "/data"
     assert env["STELLARS_HUB_SETTINGS"] == "/etc/stellars/settings.json"
@@ -71,11 +72,16 @@ def test_environment_follows_the_settings_contract() -> None:
     }
 
 
-def test_gpu_mode_and_service_toggles_reach_the_environment() -> None:
+def test_service_toggles_reach_the_environment() -> None:
     env = _env({"gpu": {"mode": "off"}, "services": {"glances": False}})
-    assert env["ENABLE_GPU_SUPPORT"] == "0"
     assert env["ENABLE_SERVICE_GLANCES"] == "0"
-    assert _env({"gpu": {"mode": "on"}})["ENABLE_GPU_SUPPORT"] == "1"
+
+
+def test_changing_the_gpu_spec_does_not_touch_the_hub_deployment() -> None:
+    """The hub reads gpu.json at every spawn: no GPU setting may restart it."""
+    base = render_hub_deployment(make_hub())
+    for gpu in ({"mode": "off"}, {"mode": "on"}, {"perUser": 2, "resourceName": "amd.com/gpu"}):
+        assert render_hub_deployment(make_hub({"gpu": gpu})) == base
 
 
 def test_admin_password_from_the_users_secret() -> None:

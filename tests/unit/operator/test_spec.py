@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
+import typing
+from collections.abc import Mapping
+from typing import Any
 
 import pytest
 
+from stellars_operator.model_reader import key_of
 from stellars_operator.spec import (
     HubSpec,
     SecretKeyRef,
@@ -147,3 +152,40 @@ def test_bad_hub_names_are_problems(name: str) -> None:
 def test_longest_allowed_hub_name_keeps_children_names_within_63() -> None:
     assert check_hub(make_hub(name="a" * 40)) == []
     assert len("a" * 40 + "-proxy-public") <= 63
+
+
+# --- the CRD's defaults and the models' are the same ---------------------------------------
+
+
+def _crd_defaults(schema: dict[str, Any], path: str) -> dict[str, Any]:
+    """Dotted path -> default, for every field whose default is a value (not `{}`)."""
+    found: dict[str, Any] = {}
+    for key, sub in (schema.get("properties") or {}).items():
+        where = f"{path}.{key}"
+        if "default" in sub and sub["default"] != {}:
+            found[where] = sub["default"]
+        found.update(_crd_defaults(sub, where))
+    return found
+
+
+def _model_defaults(model: Any, path: str) -> dict[str, Any]:
+    """Dotted path -> default, for every field of the models that has a value by default."""
+    found: dict[str, Any] = {}
+    hints = typing.get_type_hints(type(model))
+    for field in dataclasses.fields(model):
+        where = f"{path}.{key_of(field)}"
+        value = getattr(model, field.name)
+        nested = typing.get_args(hints[field.name])[0] if value is None else type(value)
+        if dataclasses.is_dataclass(nested):
+            # an optional object (passwordSecretRef) has defaults once it is there
+            found.update(_model_defaults(value if value is not None else nested(), where))
+        elif isinstance(value, Mapping):
+            found.update({f"{where}.{k}": v for k, v in value.items()})
+        elif value not in (None, "", ()):
+            found[where] = value
+    return found
+
+
+def test_every_crd_default_is_the_models_default_and_back() -> None:
+    spec_schema = openapi_schema()["properties"]["spec"]
+    assert _model_defaults(HubSpec(), "spec") == _crd_defaults(spec_schema, "spec")

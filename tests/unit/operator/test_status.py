@@ -14,6 +14,7 @@ from stellars_operator.status import (
     merge_conditions,
     phase_of,
     render_status,
+    status_patch,
 )
 from tests.unit.operator.conftest import load_nodes, make_hub
 
@@ -164,3 +165,27 @@ def test_gpu_status_patch_touches_only_gpu() -> None:
     assert by_type["GPUAvailable"]["reason"] == "GpuResourceFound"
     assert by_type["GPUAvailable"]["lastTransitionTime"] == T1
     assert by_type["Ready"] == previous["conditions"][0]
+
+
+def test_gpu_and_conditions_are_always_patched_together() -> None:
+    """status.gpu and GPUAvailable come from one decision and are written in one patch."""
+    hub = make_hub()
+    previous = render_status(hub, seen(False, False), previous={}, now=T0)
+    # only Ready changes: the GPU part is written with it all the same
+    later = render_status(hub, seen(True, False), previous=previous, now=T1)
+    patch = status_patch(previous, later)
+    assert patch["gpu"] == later["gpu"]
+    assert patch["conditions"] == later["conditions"]
+    assert status_patch(later, later) == {}
+
+
+def test_keys_the_gpu_status_lost_are_written_as_null() -> None:
+    hub = make_hub()
+    found = decide(load_nodes("gfd-labelled"), GpuSpec())
+    with_gpu = gpu_status_patch(hub, found, previous={}, now=T0)
+    assert with_gpu["gpu"]["resource"] == "nvidia.com/gpu"
+    gone = gpu_status_patch(hub, NO_GPU, previous=with_gpu, now=T1)
+    assert gone["gpu"]["resource"] is None  # a merge patch would keep it otherwise
+    assert gone["gpu"]["enabled"] is False
+    by_type = {c["type"]: c for c in gone["conditions"]}
+    assert by_type["GPUAvailable"]["status"] == "False"

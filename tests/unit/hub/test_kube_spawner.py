@@ -11,16 +11,10 @@ import kubespawner.spawner
 import pytest
 from traitlets.config import Config
 
-from stellars_hub.auth import SignupPolicy
-from stellars_hub.kube_settings import (
-    GpuPlacement,
-    LabSettings,
-    load_lab_settings,
-    parse_lab_settings,
-    read_gpu_placement,
-)
+from stellars_hub.contract import GpuPlacement, LabSettings, SignupPolicy
+from stellars_hub.kube_settings import load_lab_settings, parse_lab_settings, read_gpu_placement
 from stellars_hub.kube_spawner import StellarsKubeSpawner, configure_kubernetes
-from stellars_hub.kubernetes import apply_gpu_placement, kube_spawner_traits
+from stellars_hub.kube_spawner_config import apply_gpu_placement, kube_spawner_traits
 from stellars_hub.names import safe_name
 from stellars_hub.settings import HubSettings, SettingsError, load_settings
 

@@ -2,7 +2,7 @@
 
 `kube_spawner_traits` turns the hub's settings and the operator's `settings.json` into KubeSpawner
 trait values; `user_claims` names and sizes each user's three claims; `apply_gpu_placement`
-edits a pod by the `gpu.json` decision. `kube_spawner.py` wires these into JupyterHub.
+edits a pod by the `gpu.json` placement. `kube_spawner.py` wires these into JupyterHub.
 
 In the templates `{username}` is the user's safe name (`names.safe_name`), so pods and claims
 are `<hub>-jupyter-<name>` and `<hub>-<name>-home|workspace|cache` (docs/hub-settings.md).
@@ -16,7 +16,7 @@ from typing import Any, Final
 from kubernetes_asyncio.client.models import V1EnvVar, V1Toleration
 from kubespawner.utils import get_k8s_model
 
-from stellars_hub.kube_settings import GpuPlacement, LabSettings
+from stellars_hub.contract import GpuPlacement, LabSettings
 from stellars_hub.lab import (
     HOME_DIR,
     LAB_GID,
@@ -164,7 +164,7 @@ def apply_gpu_placement(pod: Any, placement: GpuPlacement) -> Any:
     GPUs are an extended resource: Kubernetes takes them from limits only.
     """
     container = pod.spec.containers[0]
-    env = gpu_environment(enabled=placement.enabled, detected=placement.enabled)
+    env = gpu_environment(placement)
     kept = [item for item in container.env or [] if _env_name(item) not in env]
     container.env = kept + [V1EnvVar(name=name, value=value) for name, value in env.items()]
     if not placement.enabled:

@@ -10,20 +10,20 @@ import docker.errors
 import pytest
 from traitlets.config import Config
 
-from stellars_hub.docker import (
+from stellars_hub.contract import GpuPlacement
+from stellars_hub.docker_spawner import (
     LabImageUnavailableError,
     StellarsDockerSpawner,
     configure_docker,
     docker_spawner_traits,
 )
-from stellars_hub.gpu.probe import GpuDecision
 from stellars_hub.names import safe_name
 from stellars_hub.settings import load_settings
 
 SETTINGS = load_settings({"JUPYTERHUB_SPAWNER": "docker", "DOCKER_NETWORK_NAME": "labs-net"})
-NO_GPU = GpuDecision(enabled=False, detected=False, reason="off")
-PROBED_GPU = GpuDecision(enabled=True, detected=True, reason="1 GPU(s): NVIDIA H200")
-TRUSTED_GPU = GpuDecision(enabled=True, detected=False, reason="on, trusted")
+NO_GPU = GpuPlacement.disabled("off")
+PROBED_GPU = GpuPlacement(enabled=True, reason="1 GPU(s): NVIDIA H200")
+TRUSTED_GPU = GpuPlacement(enabled=True, trusted=True, reason="on, trusted")
 
 
 def test_containers_and_volumes_have_the_seeds_names() -> None:
@@ -61,7 +61,7 @@ def test_without_gpu_labs_see_no_device_and_the_flags_say_so() -> None:
 
 
 @pytest.mark.parametrize(("gpu", "detected"), [(PROBED_GPU, "1"), (TRUSTED_GPU, "0")])
-def test_with_gpu_labs_get_every_gpu(gpu: GpuDecision, detected: str) -> None:
+def test_with_gpu_labs_get_every_gpu(gpu: GpuPlacement, detected: str) -> None:
     traits = docker_spawner_traits(SETTINGS, gpu=gpu)
 
     [request] = traits["extra_host_config"]["device_requests"]

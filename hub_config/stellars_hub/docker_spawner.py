@@ -13,7 +13,8 @@ import docker.errors
 from dockerspawner import DockerSpawner
 from traitlets.config import Config
 
-from stellars_hub.gpu.probe import ALL_GPUS, GpuDecision
+from stellars_hub.contract import GpuPlacement
+from stellars_hub.gpu.probe import ALL_GPUS
 from stellars_hub.lab import (
     SHARED_DIR,
     USER_VOLUMES,
@@ -73,10 +74,10 @@ def docker_volumes() -> dict[str, str]:
     return volumes
 
 
-def docker_spawner_traits(settings: HubSettings, *, gpu: GpuDecision) -> dict[str, Any]:
-    """DockerSpawner trait values for these settings and this GPU decision."""
+def docker_spawner_traits(settings: HubSettings, *, gpu: GpuPlacement) -> dict[str, Any]:
+    """DockerSpawner trait values for these settings and this GPU placement."""
     environment = service_environment(settings)
-    environment.update(gpu_environment(enabled=gpu.enabled, detected=gpu.detected))
+    environment.update(gpu_environment(gpu))
     return {
         "image": settings.notebook_image,
         # Pull at first use, as the seed did; a failed pull becomes LabImageUnavailableError.
@@ -97,7 +98,7 @@ def docker_spawner_traits(settings: HubSettings, *, gpu: GpuDecision) -> dict[st
     }
 
 
-def configure_docker(c: Config, settings: HubSettings, *, gpu: GpuDecision) -> None:
+def configure_docker(c: Config, settings: HubSettings, *, gpu: GpuPlacement) -> None:
     """Make the hub spawn labs as Docker containers on the platform's network."""
     c.JupyterHub.spawner_class = StellarsDockerSpawner
     for name, value in docker_spawner_traits(settings, gpu=gpu).items():

@@ -27,6 +27,7 @@ from stellars_operator.status import (
     Observation,
     gpu_status_patch,
     render_status,
+    status_patch,
 )
 
 logger = logging.getLogger(__name__)
@@ -105,8 +106,7 @@ def patch_status(
     kube: KubeClient, body: Mapping[str, Any], status: Mapping[str, Any]
 ) -> dict[str, Any]:
     """Write the status fields that differ from `body`'s; returns them (empty: nothing written)."""
-    old = body.get("status") or {}
-    changed = {k: v for k, v in status.items() if old.get(k) != v}
+    changed = status_patch(body.get("status") or {}, status)
     if changed:
         meta = body["metadata"]
         kube.merge_patch(f"{hub_path(meta['namespace'], meta['name'])}/status", {"status": changed})

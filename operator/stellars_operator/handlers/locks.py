@@ -1,4 +1,8 @@
-"""One lock per hub: the reconcile and the Node watcher never write a hub's status at once."""
+"""One lock per hub: the reconcile and the Node watcher never write a hub's status at once.
+
+The locks live in a dict that `startup.configure` puts in the operator's memo before any object
+is seen (each object's memo is a shallow copy of it, so they all hold that same dict).
+"""
 
 import threading
 from typing import Any

@@ -19,3 +19,6 @@ def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> Non
     settings.persistence.finalizer = f"{GROUP}/finalizer"
     settings.posting.level = logging.INFO
     memo.kube = Kube(load_api_client())
+    # kopf gives each object a shallow copy of this memo: a dict made here is the one dict every
+    # handler shares, so the Node watcher and a hub's reconcile take the same lock.
+    memo.hub_locks = {}

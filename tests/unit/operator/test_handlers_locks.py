@@ -1,5 +1,7 @@
 """handlers/locks.py: one lock per hub, shared by every handler through kopf's memo."""
 
+import copy
+
 import kopf
 
 from stellars_operator.handlers.locks import hub_lock
@@ -11,3 +13,11 @@ def test_same_hub_same_lock_other_hub_other_lock() -> None:
     assert hub_lock(memo, "team", "demo") is first
     assert hub_lock(memo, "team", "other") is not first
     assert hub_lock(memo, "other-team", "demo") is not first
+
+
+def test_objects_memos_share_the_locks_made_at_start_up() -> None:
+    """kopf gives each object a shallow copy of the operator's memo (startup puts the dict)."""
+    operator_memo = kopf.Memo()
+    operator_memo.hub_locks = {}
+    node_memo, hub_memo = copy.copy(operator_memo), copy.copy(operator_memo)
+    assert hub_lock(node_memo, "team", "demo") is hub_lock(hub_memo, "team", "demo")

@@ -1,75 +1,65 @@
-"""The uninstall hook's script (files/delete_hub.py): delete the hub, wait until it is gone."""
+"""The uninstall hook as rendered: four pre-delete objects; a Job that runs the operator's module.
+
+What the module does (delete the hub, wait until it is gone) is tested with the operator's unit
+tests (tests/unit/operator/test_delete_hub.py).
+"""
 
 from __future__ import annotations
 
 import importlib.util
-from types import ModuleType
+from pathlib import Path
 from typing import Any
 
 import pytest
-from kubernetes.client.exceptions import ApiException
 
-from tests.chart.chart_binaries import CHART
+from tests.chart.chart_render import Rendered, template
+from tests.chart.chart_values import VALUE_SETS
 
-
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("delete_hub", CHART / "files" / "delete_hub.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+HOOK_KINDS = ["Job", "Role", "RoleBinding", "ServiceAccount"]
 
 
-class FakeHubs:
-    """CustomObjectsApi for one hub that disappears after `lives` more reads."""
-
-    def __init__(self, *, exists: bool, lives: int) -> None:
-        self.exists, self.lives, self.deleted = exists, lives, False
-
-    def delete_namespaced_custom_object(self, *args: Any) -> None:
-        assert args == ("stellars.io", "v1alpha1", "team", "stellarshubs", "lab")
-        if not self.exists:
-            raise ApiException(status=404)
-        self.deleted = True
-
-    def get_namespaced_custom_object(self, *args: Any) -> dict[str, Any]:
-        if self.lives <= 0:
-            raise ApiException(status=404)
-        self.lives -= 1
-        return {}
+@pytest.fixture(scope="module")
+def hub(helm: Path) -> Rendered:
+    rendered = template(helm, VALUE_SETS["hub"])
+    assert rendered.returncode == 0, rendered.stderr
+    return rendered
 
 
-@pytest.fixture
-def hook(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
-    module = _load()
-    monkeypatch.setenv("HUB_NAMESPACE", "team")
-    monkeypatch.setenv("HUB_NAME", "lab")
-    monkeypatch.setattr(module.config, "load_incluster_config", lambda: None)
-    monkeypatch.setattr(module.time, "sleep", lambda _: None)
-    return module
+def _hook_objects(rendered: Rendered) -> list[dict[str, Any]]:
+    return [
+        m for m in rendered.manifests if "helm.sh/hook" in (m["metadata"].get("annotations") or {})
+    ]
 
 
-def _run(hook: ModuleType, monkeypatch: pytest.MonkeyPatch, hubs: FakeHubs) -> int:
-    monkeypatch.setattr(hook.client, "CustomObjectsApi", lambda: hubs)
-    return int(hook.main())
+def test_the_hook_objects_are_pre_delete_and_the_job_comes_last(hub: Rendered) -> None:
+    hooks = _hook_objects(hub)
+    assert sorted(m["kind"] for m in hooks) == HOOK_KINDS
+    for obj in hooks:
+        annotations = obj["metadata"]["annotations"]
+        assert annotations["helm.sh/hook"] == "pre-delete"
+        assert annotations["helm.sh/hook-delete-policy"] == "before-hook-creation,hook-succeeded"
+        expected_weight = "0" if obj["kind"] == "Job" else "-10"
+        assert annotations["helm.sh/hook-weight"] == expected_weight
+        assert obj["metadata"]["name"] == "stellars-stellars-jupyterhub-hub-delete"
 
 
-def test_waits_until_the_operator_has_let_the_hub_go(
-    hook: ModuleType, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    hubs = FakeHubs(exists=True, lives=3)
-    assert _run(hook, monkeypatch, hubs) == 0
-    assert hubs.deleted and hubs.lives == 0
-    assert "stellarshub team/lab is gone" in capsys.readouterr().out
+def test_the_job_runs_the_operator_module_it_is_tested_as(hub: Rendered) -> None:
+    (container,) = hub.one("Job")["spec"]["template"]["spec"]["containers"]
+    command = container["command"]
+    assert command[:2] == ["python3", "-m"]
+    assert importlib.util.find_spec(command[2]) is not None, command
+    assert "args" not in container
+    env = {e["name"]: e["value"] for e in container["env"]}
+    assert env["HUB_NAME"] == "stellars"
+    assert env["DELETE_TIMEOUT_SECONDS"] == "240"
 
 
-def test_a_missing_hub_is_fine(hook: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert _run(hook, monkeypatch, FakeHubs(exists=False, lives=0)) == 0
-
-
-def test_a_hub_that_stays_fails_the_uninstall_with_a_hint(
-    hook: ModuleType, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setenv("DELETE_TIMEOUT_SECONDS", "0")
-    assert _run(hook, monkeypatch, FakeHubs(exists=True, lives=10**6)) == 1
-    assert "is the operator running?" in capsys.readouterr().err
+def test_the_job_runs_as_locked_down_as_the_operator(hub: Rendered) -> None:
+    operator_pod = hub.one("Deployment")["spec"]["template"]["spec"]
+    job_pod = hub.one("Job")["spec"]["template"]["spec"]
+    assert job_pod["securityContext"] == operator_pod["securityContext"]
+    (job_container,) = job_pod["containers"]
+    (operator_container,) = operator_pod["containers"]
+    assert job_container["securityContext"] == operator_container["securityContext"]
+    assert job_container["image"] == operator_container["image"]
+    assert job_container["securityContext"]["readOnlyRootFilesystem"] is True

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.chart.chart_binaries import CHART, pinned_versions
+from tests.chart.chart_binaries import pinned_versions
 from tests.chart.chart_render import NAMESPACE, Rendered, template
 from tests.chart.chart_values import OPERATOR, STANDARD_LABELS, VALUE_SETS
 from tests.chart.kube_schemas import LOCATION_TEMPLATE
@@ -163,9 +163,7 @@ def test_hub_create_renders_the_stellarshub_and_its_uninstall_hook(
     assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-delete"
     (container,) = job["spec"]["template"]["spec"]["containers"]
     assert {"name": "HUB_NAME", "value": "stellars"} in container["env"]
-    assert container["command"] == ["python3", "-c"]
-    script = (CHART / "files" / "delete_hub.py").read_text(encoding="utf-8")
-    assert container["args"] == [script]
+    assert container["command"] == ["python3", "-m", "stellars_operator.delete_hub"]
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     hook_role = rendered["hub"].one("Role")
     assert hook_role["rules"] == [

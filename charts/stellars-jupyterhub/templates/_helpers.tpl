@@ -42,7 +42,10 @@ contains the chart name. Truncated so that suffixes such as "-operator" still fi
 {{- end }}
 {{- end }}
 
-{{/* Standard labels on every object of the release (DESIGN.md section 3, plus Helm's own). */}}
+{{/*
+Standard labels on every object of the release: the operator's five (docs/architecture.md,
+"Names and labels"), with Helm as the manager, plus Helm's chart label.
+*/}}
 {{- define "stellars-jupyterhub.labels" -}}
 helm.sh/chart: {{ include "stellars-jupyterhub.chart" . }}
 app.kubernetes.io/name: stellars-jupyterhub
@@ -68,6 +71,53 @@ app.kubernetes.io/component: operator
 {{/* Operator image reference; the tag defaults to the chart's appVersion. */}}
 {{- define "stellars-jupyterhub.operatorImage" -}}
 {{- printf "%s:%s" .Values.operator.image.repository (default .Chart.AppVersion .Values.operator.image.tag) }}
+{{- end }}
+
+{{/*
+Pod and container security contexts of every pod that runs the operator image: the image's
+non-root user (uid 1000), read-only root filesystem, no privilege escalation, no capabilities.
+*/}}
+{{- define "stellars-jupyterhub.podSecurityContext" -}}
+securityContext:
+  runAsNonRoot: true
+  runAsUser: 1000
+  runAsGroup: 1000
+  seccompProfile:
+    type: RuntimeDefault
+{{- end }}
+
+{{- define "stellars-jupyterhub.containerSecurityContext" -}}
+securityContext:
+  runAsNonRoot: true
+  runAsUser: 1000
+  runAsGroup: 1000
+  readOnlyRootFilesystem: true
+  allowPrivilegeEscalation: false
+  capabilities:
+    drop:
+      - ALL
+  seccompProfile:
+    type: RuntimeDefault
+{{- end }}
+
+{{/* Name of the uninstall hook's ServiceAccount, Role, RoleBinding and Job. */}}
+{{- define "stellars-jupyterhub.deleteHookName" -}}
+{{- printf "%s-hub-delete" (include "stellars-jupyterhub.fullname" .) }}
+{{- end }}
+
+{{/*
+metadata of each object of the uninstall hook: a pre-delete hook, removed once it succeeded.
+Call with (dict "root" $ "weight" "-10"): Helm creates lower weights first.
+*/}}
+{{- define "stellars-jupyterhub.deleteHookMetadata" -}}
+name: {{ include "stellars-jupyterhub.deleteHookName" .root }}
+namespace: {{ .root.Release.Namespace }}
+labels:
+  {{- include "stellars-jupyterhub.operatorLabels" .root | nindent 2 }}
+annotations:
+  helm.sh/hook: pre-delete
+  helm.sh/hook-weight: {{ .weight | quote }}
+  helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
 {{- end }}
 
 {{/* Port of the operator's liveness endpoint (`--liveness http://0.0.0.0:8080/healthz`). */}}

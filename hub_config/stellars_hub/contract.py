@@ -18,6 +18,9 @@ from stellars_hub.json_reader import Fail, JsonReader
 DEFAULT_NOTEBOOK_IMAGE: Final = "stellars/stellars-jupyterlab-ds:latest"
 DEFAULT_GPU_RESOURCE: Final = "nvidia.com/gpu"
 PULL_POLICIES: Final = ("Always", "IfNotPresent", "Never")
+DEFAULT_PULL_POLICY: Final = "IfNotPresent"
+# Seconds a lab may take to start (the StellarsHub's spec.startTimeout has the same default).
+DEFAULT_START_TIMEOUT: Final = 300
 
 
 class ContractError(ValueError):
@@ -117,13 +120,13 @@ class LabSettings:
     hub_name: str
     notebook_image: str
     user_service_account: str
-    image_pull_policy: str = "IfNotPresent"
+    image_pull_policy: str = DEFAULT_PULL_POLICY
     storage: UserStorage = UserStorage()
     shared_claim: str | None = None
     requests: Mapping[str, str] = field(default_factory=dict)
     limits: Mapping[str, str] = field(default_factory=dict)
     extra_env: Mapping[str, str] = field(default_factory=dict)
-    start_timeout: int = 300
+    start_timeout: int = DEFAULT_START_TIMEOUT
     labels: Mapping[str, str] = field(default_factory=dict)
     signup: SignupPolicy = field(default_factory=SignupPolicy)
 
@@ -151,13 +154,13 @@ class LabSettings:
             hub_name=reader.text("hubName"),
             notebook_image=reader.text("notebookImage"),
             user_service_account=reader.text("userServiceAccount"),
-            image_pull_policy=reader.choice("imagePullPolicy", PULL_POLICIES, "IfNotPresent"),
+            image_pull_policy=reader.choice("imagePullPolicy", PULL_POLICIES, DEFAULT_PULL_POLICY),
             storage=UserStorage.read(reader.child("storage")),
             shared_claim=reader.optional_text("sharedClaim"),
             requests=resources.strings("requests"),
             limits=resources.strings("limits"),
             extra_env=reader.strings("extraEnv"),
-            start_timeout=reader.integer("startTimeout", 300, minimum=1),
+            start_timeout=reader.integer("startTimeout", DEFAULT_START_TIMEOUT, minimum=1),
             labels=reader.strings("labels"),
             signup=SignupPolicy.read(reader.child("signup")),
         )

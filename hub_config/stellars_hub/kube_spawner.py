@@ -27,7 +27,7 @@ from stellars_hub.kube_spawner_config import (
     user_claims,
 )
 from stellars_hub.names import safe_name
-from stellars_hub.settings import HubSettings
+from stellars_hub.settings import DEFAULT_GPU_SETTINGS_PATH, HubSettings
 
 _USERNAME_FIELD: Final = re.compile(r"(?<!\{)\{username\}(?!\})")
 
@@ -36,7 +36,7 @@ class StellarsKubeSpawner(KubeSpawner):  # type: ignore[misc]
     """KubeSpawner with safe names, three user claims and a per-spawn GPU decision."""
 
     gpu_settings_path = Unicode(
-        "/etc/stellars/gpu/gpu.json", config=True, help="The operator's gpu.json."
+        DEFAULT_GPU_SETTINGS_PATH, config=True, help="The operator's gpu.json."
     )
     user_claim_templates = List(
         Dict(),

@@ -17,7 +17,13 @@ from typing import Any
 
 from kubernetes.utils import parse_quantity
 
-from stellars_hub.contract import DEFAULT_NOTEBOOK_IMAGE, GpuMode, UserStorage
+from stellars_hub.contract import (
+    DEFAULT_NOTEBOOK_IMAGE,
+    DEFAULT_PULL_POLICY,
+    DEFAULT_START_TIMEOUT,
+    GpuMode,
+    UserStorage,
+)
 from stellars_hub.json_reader import JsonReader
 from stellars_operator.model_reader import read_model
 
@@ -130,7 +136,7 @@ class ExposureSpec:
 class HubSpec:
     hub_image: str = DEFAULT_HUB_IMAGE
     notebook_image: str = DEFAULT_NOTEBOOK_IMAGE
-    image_pull_policy: str = "IfNotPresent"
+    image_pull_policy: str = DEFAULT_PULL_POLICY
     base_url: str = "/jupyterhub"
     admin: AdminSpec = field(default_factory=AdminSpec)
     signup: SignupSpec = field(default_factory=SignupSpec)
@@ -141,7 +147,7 @@ class HubSpec:
     user_resources: Resources = field(default=USER_RESOURCES, metadata={"key": "resources.user"})
     exposure: ExposureSpec = field(default_factory=ExposureSpec)
     extra_env: Mapping[str, str] = field(default_factory=dict)
-    start_timeout: int = 300
+    start_timeout: int = DEFAULT_START_TIMEOUT
 
     @property
     def base_path(self) -> str:

@@ -27,17 +27,21 @@ LOAD_IMAGES=${LOAD_IMAGES:-1}
 VALUES=${VALUES:-}
 TIMEOUT=${TIMEOUT:-600}
 chart="$root/charts/stellars-jupyterhub"
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
-images=("stellars/stellars-jupyterhub-ds:$version" "stellars/stellars-operator:$version" "stellars/jupyterlab-slim:$version")
+all_images=$(scripts/project-images.sh)
+mapfile -t images <<<"$all_images"
+hub_image=$(scripts/project-images.sh hub)
+lab_image=$(scripts/project-images.sh lab)
 sealed_kubeconfig=${STELLARS_CLUSTER_STATE:-/var/lib/stellars/cluster}/admin.kubeconfig
 bin="${STELLARS_CACHE:-$HOME/.cache/stellars}/cluster-$KUBE_VERSION/bin"
 
 say() { echo "==> deploy: $*"; }
 fail() { echo "deploy: $*" >&2; exit 1; }
 
-# tool NAME: the pinned binary from the cluster cache (built when missing), else one on PATH.
+# tool NAME: the pinned binary from the cluster cache (built when missing, rebuilt when stale and
+# Go is at hand), else one on PATH.
 tool() {
-  if [ -x "$bin/$1" ] || tests/cluster/build-binaries.sh "$1" >/dev/null 2>&1; then
+  tests/cluster/build-binaries.sh "$1" >/dev/null 2>&1 || true
+  if [ -x "$bin/$1" ]; then
     echo "$bin/$1"
   elif command -v "$1" >/dev/null; then
     command -v "$1"
@@ -86,8 +90,8 @@ values_args=()
 "$helm" upgrade --install "$RELEASE" "$chart" \
   --namespace "$NAMESPACE" --create-namespace \
   --set hub.create=true --set "hub.name=$HUB_NAME" \
-  --set "hub.spec.hubImage=stellars/stellars-jupyterhub-ds:$version" \
-  --set "hub.spec.notebookImage=stellars/jupyterlab-slim:$version" \
+  --set "hub.spec.hubImage=$hub_image" \
+  --set "hub.spec.notebookImage=$lab_image" \
   "${values_args[@]}" \
   --wait --timeout 5m
 

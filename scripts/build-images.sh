@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the project's images, tagged with the project's version:
-#   hub (hub_config/Dockerfile), operator (operator/Dockerfile), slim JupyterLab (tests/images/).
+# Builds the project's images (scripts/project-images.sh lists them, with their Dockerfiles and
+# tags): hub, operator and the slim JupyterLab of the tests.
 # Usage: build-images.sh [--missing] [hub|operator|lab ...]   (default: all three)
 #   --missing: build only the images that do not exist yet (what `make up` wants).
 # With no registry the base is made locally (scripts/base-image.sh) and the host CA bundle is
@@ -10,7 +10,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 missing_only=0
 if [ "${1:-}" = --missing ]; then missing_only=1; shift; fi
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+wanted=$("$root/scripts/project-images.sh" --build "$@")   # fails on an unknown name
 "$root/scripts/ensure-docker.sh" >&2
 
 base=$("$root/scripts/base-image.sh")
@@ -35,11 +35,6 @@ build() {  # name, dockerfile, tag
   echo "==> images: $tag built in $((SECONDS - start))s ($(docker image inspect -f '{{.Size}}' "$tag" | awk '{printf "%.0f MB", $1/1e6}'))"
 }
 
-for what in ${*:-hub operator lab}; do
-  case $what in
-    hub) build hub hub_config/Dockerfile "stellars/stellars-jupyterhub-ds:$version" ;;
-    operator) build operator operator/Dockerfile "stellars/stellars-operator:$version" ;;
-    lab) build lab tests/images/jupyterlab-slim/Dockerfile "stellars/jupyterlab-slim:$version" ;;
-    *) echo "build-images: unknown image '$what' (hub, operator, lab)" >&2; exit 2 ;;
-  esac
-done
+while read -r name dockerfile tag <&3; do
+  build "$name" "$dockerfile" "$tag"
+done 3<<<"$wanted"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds (once) the sealed cluster's binaries from Go modules into a cache outside the repo.
-# Each binary is rebuilt only when missing; the cache is keyed by the pinned versions.
+# Each binary is rebuilt only when missing (helm and helm4 also when they do not report their
+# pinned version); the cache is keyed by the pinned versions.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/versions.env"
@@ -31,6 +32,45 @@ build_kube() {
   mv "$bin/$name.tmp" "$bin/$name"
 }
 
+# helm_ldflags MAJOR VERSION: what helm's own Makefile sets. Its version (else `helm version`
+# says v3.18), and for helm 3 the Kubernetes version its client-go speaks: `helm template` and
+# `helm lint` assume it without --kube-version, and unset it is 1.20, below the chart's
+# kubeVersion. Helm 4 reads that one from the binary's build info by itself.
+helm_ldflags() {
+  local major=$1 version=$2 module="helm.sh/helm/v$1" flags pkg minor
+  flags="-s -w -X $module/internal/version.version=$version -X $module/internal/version.gitTreeState=clean"
+  if [ "$major" = 3 ]; then
+    minor=$(client_go_minor "$module@$version")
+    [ -n "$minor" ] || { echo "build-binaries: no k8s.io/client-go in $module@$version's go.mod" >&2; exit 1; }
+    for pkg in pkg/chartutil pkg/lint/rules; do
+      flags+=" -X $module/$pkg.k8sVersionMajor=1 -X $module/$pkg.k8sVersionMinor=$minor"
+    done
+  fi
+  echo "$flags"
+}
+
+# client_go_minor MODULE@VERSION: the minor of the k8s.io/client-go it requires (v0.33.3: 33).
+client_go_minor() {
+  local gomod
+  gomod=$(go mod download -json "$1" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')
+  sed -n 's/^[[:space:]]*k8s\.io\/client-go v0\.\([0-9]*\)\..*/\1/p' "$gomod"
+}
+
+# build_helm NAME MAJOR VERSION: also rebuilds a cached helm that does not report VERSION (one
+# built before the version flags were set), so a warm machine picks them up.
+build_helm() {
+  local name=$1 major=$2 version=$3 reported tmp
+  if [ -x "$bin/$name" ]; then
+    reported=$("$bin/$name" version --short 2>/dev/null || true)
+    if [ "$reported" = "$version" ] || [[ $reported == "$version+"* ]]; then return 0; fi
+  fi
+  step "$name $version"
+  tmp=$(mktemp -d)
+  GOBIN="$tmp" go install -ldflags "$(helm_ldflags "$major" "$version")" "helm.sh/helm/v$major/cmd/helm@$version"
+  mv "$tmp/helm" "$bin/$name"
+  rmdir "$tmp"
+}
+
 go_install() {  # name, module path@version
   local name=$1 target=$2
   [ -x "$bin/$name" ] && return 0
@@ -49,13 +89,8 @@ for name in $wanted; do
         mv "$bin/etcd.tmp" "$bin/etcd"
       fi ;;
     coredns) go_install coredns "github.com/coredns/coredns@$COREDNS_VERSION" ;;
-    helm) go_install helm "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" ;;
-    helm4)
-      if [ ! -x "$bin/helm4" ]; then
-        step "helm4 $HELM4_VERSION"
-        tmp=$(mktemp -d); GOBIN="$tmp" go install -ldflags "-s -w" "helm.sh/helm/v4/cmd/helm@$HELM4_VERSION"
-        mv "$tmp/helm" "$bin/helm4"; rmdir "$tmp"
-      fi ;;
+    helm) build_helm helm 3 "$HELM_VERSION" ;;
+    helm4) build_helm helm4 4 "$HELM4_VERSION" ;;
     local-path-provisioner) go_install local-path-provisioner "github.com/rancher/local-path-provisioner@$LOCAL_PATH_VERSION" ;;
     kube-router) go_install kube-router "github.com/cloudnativelabs/kube-router/v2/cmd/kube-router@$KUBE_ROUTER_VERSION" ;;
     kubeconform) go_install kubeconform "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION" ;;

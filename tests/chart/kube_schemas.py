@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]
 SWAGGER = REPO / "tests" / "fixtures" / "k8s-openapi" / "v1.33.13-swagger.json.gz"
 DRAFT = "http://json-schema.org/draft-07/schema#"
 # kubeconform's -schema-location template for the layout written here. For the core group

@@ -1,7 +1,10 @@
-"""Test-suite root: fixtures live in tests/fixtures/, one module per real component."""
+"""Test-suite root: tiers share only tests/fixtures/, whose fixture modules are plugins here."""
 
 pytest_plugins = [
+    "tests.fixtures.egress_guard",
     "tests.fixtures.docker",
     "tests.fixtures.gpu_engine",
     "tests.fixtures.cluster",
+    "tests.fixtures.stellarshub",
+    "tests.fixtures.operator_process",
 ]

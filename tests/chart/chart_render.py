@@ -10,7 +10,8 @@ from typing import Any
 
 import yaml
 
-from tests.chart.chart_binaries import CHART, pinned_versions
+from tests.fixtures.binaries import pinned_versions
+from tests.fixtures.paths import CHART
 
 RELEASE = "stellars"
 NAMESPACE = "stellars-system"

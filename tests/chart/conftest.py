@@ -7,23 +7,24 @@ from pathlib import Path
 import pytest
 
 from tests.chart import kube_schemas
-from tests.chart.chart_binaries import CHART, cluster_binary
+from tests.fixtures.binaries import pinned_binary
+from tests.fixtures.paths import CHART
 
 
 @pytest.fixture(scope="session")
 def helm() -> Path:
     """Helm v3, the reference."""
-    return cluster_binary("helm")
+    return pinned_binary("helm")
 
 
 @pytest.fixture(scope="session")
 def helm4() -> Path:
-    return cluster_binary("helm4")
+    return pinned_binary("helm4")
 
 
 @pytest.fixture(scope="session")
 def kubeconform() -> Path:
-    return cluster_binary("kubeconform")
+    return pinned_binary("kubeconform")
 
 
 @pytest.fixture(scope="session")

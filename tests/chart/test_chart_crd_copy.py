@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 
-from tests.chart.chart_binaries import CHART, REPO
+from tests.fixtures.paths import CHART, REPO
 
 
 def test_chart_crd_is_identical_to_the_repository_crd() -> None:

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.chart.chart_binaries import CHART
 from tests.chart.chart_render import NAMESPACE, template
+from tests.fixtures.paths import CHART
 
 # `helm template` does not print NOTES.txt, so a copy of the chart renders it into a ConfigMap.
 NOTES_PROBE = """apiVersion: v1

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.chart.chart_binaries import pinned_versions
 from tests.chart.chart_render import NAMESPACE, Rendered, template
 from tests.chart.chart_values import OPERATOR, STANDARD_LABELS, VALUE_SETS
 from tests.chart.kube_schemas import LOCATION_TEMPLATE
+from tests.fixtures.binaries import pinned_versions
 
 
 @pytest.fixture(scope="module")

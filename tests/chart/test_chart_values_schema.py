@@ -10,8 +10,8 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.chart.chart_binaries import CHART
 from tests.chart.chart_render import template
+from tests.fixtures.paths import CHART
 
 SCHEMA = json.loads((CHART / "values.schema.json").read_text(encoding="utf-8"))
 DEFAULTS = yaml.safe_load((CHART / "values.yaml").read_text(encoding="utf-8"))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.chart.chart_cluster import Cluster
+from tests.fixtures.kubectl import ClusterCli
 
 VERSION = "0.1.0"
 IMAGES = (
@@ -18,8 +18,8 @@ IMAGES = (
 
 
 @pytest.fixture
-def cluster(kube_config: str) -> Cluster:
-    return Cluster(kubeconfig=Path(kube_config))
+def cluster(kube_config: str) -> ClusterCli:
+    return ClusterCli(kubeconfig=Path(kube_config))
 
 
 @pytest.fixture(scope="session")

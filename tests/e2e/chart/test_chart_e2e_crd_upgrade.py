@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.e2e.chart.chart_cluster import Cluster, eventually
-from tests.unit.chart.chart_binaries import CHART
+from tests.fixtures.kubectl import ClusterCli
+from tests.fixtures.paths import CHART
+from tests.fixtures.polling import eventually
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(900)]
 
@@ -46,7 +47,7 @@ def _chart_with(crd: dict[str, Any], where: Path) -> Path:
     return chart
 
 
-def _create_hub(cluster: Cluster, namespace: str, group: str, name: str) -> Any:
+def _create_hub(cluster: ClusterCli, namespace: str, group: str, name: str) -> Any:
     manifest = {
         "apiVersion": f"{group}/v1alpha1",
         "kind": "StellarsHub",
@@ -59,7 +60,7 @@ def _create_hub(cluster: Cluster, namespace: str, group: str, name: str) -> Any:
 
 
 def test_kubectl_apply_before_helm_upgrade_serves_the_new_crd(
-    cluster: Cluster, namespace: str, tmp_path: Path
+    cluster: ClusterCli, namespace: str, tmp_path: Path
 ) -> None:
     group = f"{namespace}.e2e.stellars.io"
     old_crd = _crd_in_group(group, without=NEW_FIELD)

@@ -11,8 +11,9 @@ import base64
 import pytest
 import requests
 
-from tests.e2e.chart.chart_cluster import Cluster, eventually
-from tests.e2e.compose.hub_client import HubClient, login_error
+from tests.fixtures.hub_client import HubClient, login_error
+from tests.fixtures.kubectl import ClusterCli
+from tests.fixtures.polling import eventually
 
 pytestmark = [pytest.mark.cluster, pytest.mark.kubelet, pytest.mark.timeout(1800)]
 
@@ -38,7 +39,7 @@ def _hub_values(namespace: str) -> list[str]:
     ]
 
 
-def _user_volume(cluster: Cluster, namespace: str) -> str:
+def _user_volume(cluster: ClusterCli, namespace: str) -> str:
     """A user PVC as KubeSpawner makes them; returns its UID."""
     labels = "".join(f"\n    {key}: {value}" for key, value in SINGLEUSER_LABELS.items())
     manifest = f"""apiVersion: v1
@@ -57,12 +58,12 @@ spec:
     return str(claim["metadata"]["uid"])
 
 
-def _uid(cluster: Cluster, kind: str, name: str, namespace: str) -> str | None:
+def _uid(cluster: ClusterCli, kind: str, name: str, namespace: str) -> str | None:
     found = cluster.get(kind, name, namespace=namespace)
     return str(found["metadata"]["uid"]) if found else None
 
 
-def _admin_password(cluster: Cluster, namespace: str) -> str:
+def _admin_password(cluster: ClusterCli, namespace: str) -> str:
     secret = cluster.get("secret", f"{HUB}-secrets", namespace=namespace)
     assert secret is not None
     return base64.b64decode(secret["data"]["admin-password"]).decode()
@@ -75,7 +76,7 @@ def _answers(url: str) -> bool:
         return False
 
 
-def _wait_hub_ready(cluster: Cluster, namespace: str) -> None:
+def _wait_hub_ready(cluster: ClusterCli, namespace: str) -> None:
     cluster.kubectl(
         "-n",
         namespace,
@@ -88,7 +89,7 @@ def _wait_hub_ready(cluster: Cluster, namespace: str) -> None:
 
 
 def test_install_use_upgrade_uninstall(
-    cluster: Cluster, namespace: str, chart_images: tuple[str, ...]
+    cluster: ClusterCli, namespace: str, chart_images: tuple[str, ...]
 ) -> None:
     # 1. `helm install`: the operator alone, Ready, its liveness endpoint answering.
     cluster.install(RELEASE, namespace, f"watchNamespaces={{{namespace}}}", wait=True)

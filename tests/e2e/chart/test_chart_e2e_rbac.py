@@ -15,7 +15,7 @@ from stellars_operator.credentials import complete_secret_values
 from stellars_operator.gpu import decide
 from stellars_operator.render import render_children
 from stellars_operator.spec import parse_hub
-from tests.e2e.chart.chart_cluster import Cluster
+from tests.fixtures.kubectl import ClusterCli
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(600)]
 
@@ -42,7 +42,7 @@ def _children(namespace: str) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("mode", ["watch-namespace", "all-namespaces"])
 def test_operator_service_account_can_apply_every_child(
-    cluster: Cluster, namespace: str, mode: str
+    cluster: ClusterCli, namespace: str, mode: str
 ) -> None:
     values = [f"watchNamespaces={{{namespace}}}"] if mode == "watch-namespace" else []
     # Only the operator's permissions are under test: its pod must never start (an operator

@@ -10,40 +10,33 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from functools import partial
+from typing import Any
 
 import pytest
 from kubernetes import client
 from kubernetes.client.rest import ApiException
 
-from tests.fixtures.cluster import ROOT, Cluster, cluster_binary
+from tests.fixtures import polling
+from tests.fixtures.binaries import cluster_binary
+from tests.fixtures.cluster import Cluster
+from tests.fixtures.kubectl import kubectl_exec
+from tests.fixtures.paths import REPO
 
 pytestmark = [pytest.mark.cluster, pytest.mark.kubelet]
 
 SMOKE_IMAGE = "stellars/cluster-smoke:test"
 SMOKE_PORT = 8080
-T = TypeVar("T")
-
-
-def wait_for(probe: Callable[[], T | None], *, timeout: float = 90, what: str) -> T:
-    """Poll until `probe` returns something truthy; fail naming `what` when time runs out."""
-    deadline = time.monotonic() + timeout
-    last: T | None = None
-    while time.monotonic() < deadline:
-        last = probe()
-        if last:
-            return last
-        time.sleep(0.5)
-    pytest.fail(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+# Pods take longer than API objects: the smoke tests wait 90 s unless they say otherwise.
+wait_for = partial(polling.wait_for, timeout=90)
 
 
 @pytest.fixture(scope="module")
 def smoke_image(load_images: Callable[..., None]) -> str:
     """A tiny HTTP server image FROM the local base image, loaded into the cluster."""
     base = subprocess.run(
-        [str(ROOT / "scripts" / "base-image.sh")],
+        [str(REPO / "scripts" / "base-image.sh")],
         capture_output=True,
         text=True,
         check=False,
@@ -299,24 +292,8 @@ def test_a_network_policy_admits_only_the_pods_it_names(
     def reaches_web(name: str) -> bool:
         url = f"http://{web_ip}:{SMOKE_PORT}/"
         fetch = f"import urllib.request; urllib.request.urlopen('{url}', timeout=2)"
-        result = subprocess.run(
-            [
-                cluster_binary("kubectl"),
-                "--kubeconfig",
-                kube_config,
-                "-n",
-                namespace,
-                "exec",
-                name,
-                "--",
-                "python3",
-                "-c",
-                fetch,
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=30,
+        result = kubectl_exec(
+            name, "python3", "-c", fetch, kubeconfig=kube_config, namespace=namespace
         )
         return result.returncode == 0
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.e2e.compose.hub_client import HubClient
 from tests.fixtures.docker import ComposeStack, StackFactory
+from tests.fixtures.hub_client import HubClient
 
 ADMIN: str = "admin"
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.compose.conftest import ADMIN
-from tests.e2e.compose.hub_client import HubClient, login_error
 from tests.fixtures.docker import INSECURE_OK, ComposeStack, StackFactory
+from tests.fixtures.hub_client import HubClient, login_error
 
 pytestmark = [pytest.mark.docker, INSECURE_OK]
 

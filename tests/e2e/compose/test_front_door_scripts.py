@@ -10,7 +10,6 @@ import subprocess
 
 import pytest
 
-from tests.e2e.compose.hub_client import HubClient
 from tests.fixtures.docker import (
     COMPOSE_DIR,
     HUB_IMAGE,
@@ -18,8 +17,9 @@ from tests.fixtures.docker import (
     LAB_IMAGE,
     StackFactory,
     docker,
-    free_port,
 )
+from tests.fixtures.hub_client import HubClient
+from tests.fixtures.ports import free_port
 
 pytestmark = [pytest.mark.docker, INSECURE_OK]
 

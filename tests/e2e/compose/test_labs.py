@@ -10,8 +10,8 @@ import time
 import pytest
 
 from tests.e2e.compose.conftest import User, sign_up_and_approve
-from tests.e2e.compose.hub_client import HubClient
 from tests.fixtures.docker import INSECURE_OK, SHARED_VOLUME, ComposeStack, StackFactory, docker
+from tests.fixtures.hub_client import HubClient
 
 pytestmark = [pytest.mark.docker, INSECURE_OK]
 

@@ -1,6 +1,5 @@
-"""Fixtures for the Kubernetes user stories: the operator (a subprocess, from the operator's
-integration tests: it deletes the hubs while it still runs, then stops), the images, and the way
-in from the host."""
+"""Fixtures for the Kubernetes user stories: the images, and the way in from the host (the
+operator, `kube` and `crd` come from tests/fixtures/operator_process.py and stellarshub.py)."""
 
 from __future__ import annotations
 
@@ -10,11 +9,6 @@ import pytest
 
 from stellars_operator.kube import Kube
 from tests.e2e.kubernetes.hub_story import HUB_IMAGE, LAB_IMAGE, PublicService
-from tests.integration.operator import conftest as operator_fixtures
-
-crd = operator_fixtures.crd
-kube = operator_fixtures.kube
-operator = operator_fixtures.operator
 
 
 @pytest.fixture(scope="session")

@@ -4,19 +4,18 @@ admin password, and the way in from the host to the proxy's public Service."""
 from __future__ import annotations
 
 import base64
-import socket
-import subprocess
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
 
 from stellars_operator.kube import Kube, resource_path
-from tests.fixtures.cluster import cluster_binary
-from tests.integration.operator.conftest import HUBS, wait_for
-
-__all__ = ["wait_for"]
+from tests.fixtures.kubectl import port_forward
+from tests.fixtures.polling import wait_for
+from tests.fixtures.ports import tcp_open
+from tests.fixtures.stellarshub import HUBS, conditions_of
 
 HUB_IMAGE = "stellars/stellars-jupyterhub-ds:0.1.0"
 LAB_IMAGE = "stellars/jupyterlab-slim:0.1.0"
@@ -63,10 +62,6 @@ def hub_path(namespace: str, name: str) -> str:
     return resource_path(*HUBS, namespace=namespace, name=name)
 
 
-def conditions(hub: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {c["type"]: c for c in (hub.get("status") or {}).get("conditions") or []}
-
-
 def wait_hub(
     kube: Kube, namespace: str, name: str, check: Callable[[dict[str, Any]], bool], **kw: Any
 ) -> dict[str, Any]:
@@ -85,7 +80,7 @@ def wait_hub(
 
 
 def is_true(hub: dict[str, Any], kind: str) -> bool:
-    return conditions(hub).get(kind, {}).get("status") == "True"
+    return conditions_of(hub).get(kind, {}).get("status") == "True"
 
 
 def admin_password(kube: Kube, namespace: str, hub: dict[str, Any]) -> str:
@@ -100,55 +95,25 @@ def admin_password(kube: Kube, namespace: str, hub: dict[str, Any]) -> str:
     return wait_for(probe, timeout=60, what=f"admin password in {where}")
 
 
-def _tcp_open(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=3):
-            return True
-    except OSError:
-        return False
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 class PublicService:
     """The proxy's public Service as the host reaches it: its ClusterIP (kube-proxy's iptables
     rules on this node also catch the host's own traffic), else `kubectl port-forward`."""
 
     def __init__(self, kube: Kube, kube_config: str, namespace: str, service: str) -> None:
-        self.process: subprocess.Popen[bytes] | None = None
+        self._forward = ExitStack()
         svc = kube.get(resource_path("v1", "Service", namespace=namespace, name=service)) or {}
         ip = svc["spec"]["clusterIP"]
         port = svc["spec"]["ports"][0]["port"]
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and not _tcp_open(ip, port):
+        while time.monotonic() < deadline and not tcp_open(ip, port):
             time.sleep(1)
-        if _tcp_open(ip, port):
+        if tcp_open(ip, port):
             self.address, self.via = f"{ip}:{port}", "ClusterIP"
             return
-        local = _free_port()
-        self.process = subprocess.Popen(
-            [
-                cluster_binary("kubectl"),
-                "--kubeconfig",
-                kube_config,
-                "-n",
-                namespace,
-                "port-forward",
-                f"service/{service}",
-                f"{local}:{port}",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        forward = port_forward(
+            f"service/{service}", port, kubeconfig=kube_config, namespace=namespace
         )
-        wait_for(lambda: _tcp_open("127.0.0.1", local), timeout=20, what="port-forward")
-        self.address, self.via = f"127.0.0.1:{local}", "port-forward"
+        self.address, self.via = self._forward.enter_context(forward), "port-forward"
 
     def close(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
+        self._forward.close()

@@ -9,7 +9,6 @@ allocatable) and sets the GFD labels. The node is shared by every test: it is al
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -17,19 +16,19 @@ from typing import Any
 import pytest
 
 from stellars_operator.kube import Kube, resource_path
-from tests.e2e.compose.hub_client import HubClient
 from tests.e2e.kubernetes.hub_story import (
     PublicService,
     admin_password,
     apply_hub,
-    conditions,
     is_true,
     small_hub,
-    wait_for,
     wait_hub,
 )
-from tests.fixtures.cluster import cluster_binary
-from tests.integration.operator.operator_process import OperatorProcess
+from tests.fixtures.hub_client import HubClient
+from tests.fixtures.kubectl import kubectl_exec
+from tests.fixtures.operator_process import OperatorProcess
+from tests.fixtures.polling import wait_for
+from tests.fixtures.stellarshub import conditions_of as conditions
 
 pytestmark = pytest.mark.kubelet
 
@@ -96,24 +95,7 @@ def _gpu_json(kube: Kube, namespace: str) -> dict[str, Any]:
 
 def _hub_sees(kube_config: str, namespace: str, pod: str) -> dict[str, Any]:
     """The GPU decision as the hub reads it at spawn time (its mounted `<hub>-gpu`)."""
-    result = subprocess.run(
-        [
-            cluster_binary("kubectl"),
-            "--kubeconfig",
-            kube_config,
-            "-n",
-            namespace,
-            "exec",
-            pod,
-            "--",
-            "cat",
-            GPU_FILE,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    result = kubectl_exec(pod, "cat", GPU_FILE, kubeconfig=kube_config, namespace=namespace)
     seen: dict[str, Any] = json.loads(result.stdout) if result.returncode == 0 else {}
     return seen
 

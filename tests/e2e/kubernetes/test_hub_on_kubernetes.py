@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 
 from stellars_operator.kube import Kube, resource_path
-from tests.e2e.compose.hub_client import HubClient, login_error
 from tests.e2e.kubernetes.hub_story import (
     PublicService,
     admin_password,
@@ -23,10 +22,11 @@ from tests.e2e.kubernetes.hub_story import (
     hub_path,
     is_true,
     small_hub,
-    wait_for,
     wait_hub,
 )
-from tests.integration.operator.operator_process import OperatorProcess
+from tests.fixtures.hub_client import HubClient, login_error
+from tests.fixtures.operator_process import OperatorProcess
+from tests.fixtures.polling import wait_for
 
 pytestmark = pytest.mark.kubelet
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from stellars_operator.kube import Kube, resource_path
-from tests.integration.operator.conftest import (
+from tests.fixtures.operator_process import OperatorProcess
+from tests.fixtures.stellarshub import (
     conditions_of,
     create_hub,
     wait_for_event,
     wait_for_status,
 )
-from tests.integration.operator.operator_process import OperatorProcess
 
 pytestmark = pytest.mark.cluster
 

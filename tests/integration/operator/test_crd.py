@@ -11,7 +11,8 @@ import yaml
 from kubernetes.client.exceptions import ApiException
 
 from stellars_operator.kube import Kube, resource_path
-from tests.integration.operator.conftest import HUBS, REPO
+from tests.fixtures.paths import REPO
+from tests.fixtures.stellarshub import HUBS
 
 pytestmark = pytest.mark.cluster
 

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from stellars_operator.kube import Kube, resource_path
-from tests.integration.operator.conftest import conditions_of, create_hub, wait_for, wait_for_status
-from tests.integration.operator.operator_process import OperatorProcess
+from tests.fixtures.operator_process import OperatorProcess
+from tests.fixtures.polling import wait_for
+from tests.fixtures.stellarshub import conditions_of, create_hub, wait_for_status
 
 pytestmark = pytest.mark.cluster
 

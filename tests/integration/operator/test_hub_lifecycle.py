@@ -8,16 +8,16 @@ from typing import Any
 import pytest
 
 from stellars_operator.kube import Kube, resource_path
-from tests.integration.operator.conftest import (
+from tests.fixtures.operator_process import OperatorProcess
+from tests.fixtures.polling import wait_for
+from tests.fixtures.stellarshub import (
     HUBS,
     conditions_of,
     create_hub,
     get_hub,
-    wait_for,
     wait_for_event,
     wait_for_status,
 )
-from tests.integration.operator.operator_process import OperatorProcess
 
 pytestmark = pytest.mark.cluster
 

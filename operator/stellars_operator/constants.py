@@ -1,4 +1,7 @@
-"""Fixed names shared by the renderers, the apply step and the handlers (DESIGN.md section 3)."""
+"""Fixed names shared by the renderers, the apply step and the handlers.
+
+The contract they follow is in docs/architecture.md, "Names and labels".
+"""
 
 from typing import Final
 

@@ -16,7 +16,7 @@ Component = Literal["hub", "proxy", "singleuser"]
 
 
 def standard_labels(hub_name: str, component: Component) -> dict[str, str]:
-    """The five labels every object of a hub carries (DESIGN.md section 3)."""
+    """The five labels every object of a hub carries (docs/architecture.md, "Names and labels")."""
     return {
         NAME_KEY: APP_NAME,
         INSTANCE_KEY: hub_name,

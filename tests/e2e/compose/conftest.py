@@ -1,22 +1,13 @@
-"""People on the Compose platform: the admin (bootstrapped password) and approved users."""
+"""Fixtures of the Compose platform's people: the admin (bootstrapped password) and a user with a
+running lab (tests/e2e/compose/people.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 
+from tests.e2e.compose.people import ADMIN, User, sign_up_and_approve
 from tests.fixtures.docker import ComposeStack, StackFactory
 from tests.fixtures.hub_client import HubClient
-
-ADMIN: str = "admin"
-
-
-@dataclass
-class User:
-    name: str
-    password: str
-    client: HubClient
 
 
 @pytest.fixture(scope="session")
@@ -27,18 +18,6 @@ def admin(compose_stack: ComposeStack) -> HubClient:
     assert response.status_code == 302, f"admin login refused:\n{compose_stack.logs('jupyterhub')}"
     client.create_token(ADMIN)
     return client
-
-
-def sign_up_and_approve(stack: ComposeStack, admin: HubClient, name: str) -> User:
-    """A user signs up, the admin approves them on NativeAuthenticator's page, they log in."""
-    password = f"pw-{name}-Correct-Horse"
-    client = HubClient(stack.url)
-    client.sign_up(name, password)
-    admin.page(f"/hub/authorize/{name}")
-    response = client.log_in(name, password)
-    assert response.status_code == 302, f"{name} could not log in after approval"
-    client.create_token(name)
-    return User(name, password, client)
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.e2e.compose.conftest import User, sign_up_and_approve
+from tests.e2e.compose.people import User, sign_up_and_approve
 from tests.fixtures.docker import INSECURE_OK, SHARED_VOLUME, ComposeStack, StackFactory, docker
 from tests.fixtures.hub_client import HubClient
 

@@ -1,9 +1,9 @@
 """A small dict-in, dict-out client for the Kubernetes API, on the `kubernetes` package's transport.
 
 Manifests stay plain dicts end to end (no model classes), which keeps the renderers and the
-apply step free of client types. `KubeClient` is the seam: reconcile, apply, preflight and
-teardown take any object with its five verbs, `Kube` below on a real API server, the unit tests'
-in-memory fake (tests/unit/operator/fake_kube.py) everywhere else.
+apply step free of client types. `KubeClient` is the seam: reconcile, apply, preflight, teardown
+and the uninstall hook take any object with its five verbs. `Kube` below serves them from a real
+API server; the unit tests' in-memory fake (tests/unit/operator/fake_kube.py) stands in for it.
 """
 
 from __future__ import annotations

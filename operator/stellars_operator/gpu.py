@@ -194,8 +194,8 @@ def tolerations_for(taints: Iterable[Mapping[str, str]]) -> list[dict[str, str]]
 class GpuDecision:
     """One hub's GPU decision: what its labs get, whether a node offers it now, and why.
 
-    `status.gpu` and the GPUAvailable condition are both written from one decision
-    (`status.gpu_status`), so they always agree.
+    `status.gpu` (`to_status`) and the GPUAvailable condition (`status.gpu_condition`) are
+    made from one decision and written in one patch (`status.status_patch`), so they agree.
     """
 
     placement: GpuPlacement

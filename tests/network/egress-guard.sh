@@ -84,9 +84,10 @@ table inet $TABLE {
   counter left { }
   counter refused { }
   # Forwarded traffic (containers, pods, namespaces) bound off the machine for a disallowed
-  # address: refused here, before Docker's or kube-router's ACCEPTs (iptables runs at priority 0).
+  # address: refused here, before Docker's or kube-router's ACCEPTs (iptables runs at priority 0)
+  # and after the test cluster's own seal (priority -10), which refuses pod traffic itself.
   chain forward {
-    type filter hook forward priority -20; policy accept;
+    type filter hook forward priority -5; policy accept;
     $leaving ip daddr . meta l4proto . th dport @allowed4 accept
     $leaving ip6 daddr . meta l4proto . th dport @allowed6 accept
     $leaving ip6 daddr { fe80::/10, ff00::/8 } accept
@@ -122,7 +123,7 @@ counter_packets() {
 # set_elements SET: the recorded elements of a set, one per line.
 set_elements() {
   nft list set inet "$TABLE" "$1" | tr -d '\n' | sed -n 's/.*elements = {\([^}]*\)}.*/\1/p' \
-    | tr ',' '\n' | sed 's/^[[:space:]]*//; s/[[:space:]]*$//' | sed '/^$/d'
+    | tr ',' '\n' | sed 's/^[[:space:]]*//; s/[[:space:]]*$//' | awk 'NF'
 }
 
 count() { running || die "not running (start it first)"; counter_packets left; }

@@ -3,11 +3,10 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST := $(VENV)/bin/pytest
-IMAGES := stellars/stellars-jupyterhub-ds:$(VERSION) stellars/stellars-operator:$(VERSION) stellars/jupyterlab-slim:$(VERSION)
+IMAGES := $(shell scripts/project-images.sh)
 
 # step NAME CMD...: prints what runs and, when it fails, which step failed.
 define step
@@ -16,7 +15,7 @@ endef
 
 .PHONY: help
 help: ## List every target
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(VENV)/.installed: pyproject.toml
 	@echo "==> venv: installing the project with [hub,operator,test] into $(VENV)"
@@ -76,7 +75,7 @@ deploy: ## Build, load and helm-install the operator with a hub; print URL and a
 
 # The tiers, each runnable alone; `make test` runs them all, integration + e2e + browser in one
 # pytest session so they share one cluster.
-E2E_COMPOSE := tests/e2e/compose tests/e2e/images
+E2E_COMPOSE := tests/e2e/compose tests/e2e/images tests/e2e/network
 E2E_KUBERNETES := tests/e2e/cluster tests/e2e/kubernetes tests/e2e/chart
 GUARD := tests/network/egress-guard.sh
 
@@ -90,7 +89,7 @@ test-chart: venv ## Chart tests: helm lint/template (v3, v4) + kubeconform; buil
 
 .PHONY: test-integration
 test-integration: venv ## Operator and CRD on a real API server (starts the sealed control plane)
-	$(call step,test-integration,$(PYTEST) tests/integration -q)
+	$(call step,test-integration,STELLARS_CLUSTER_MODE=$${STELLARS_CLUSTER_MODE:-control-plane} $(PYTEST) tests/integration -q)
 
 .PHONY: test-e2e-compose
 test-e2e-compose: venv e2e-prerequisites ## Compose platform and images on the real Docker engine

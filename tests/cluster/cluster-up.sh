@@ -207,6 +207,16 @@ step_host_network() {
   iptables -t nat -A STELLARS-POSTROUTING -s "$POD_CIDR" ! -d "$POD_CIDR" -j MASQUERADE
   iptables -t nat -C POSTROUTING -j STELLARS-POSTROUTING 2>/dev/null || iptables -t nat -I POSTROUTING 1 -j STELLARS-POSTROUTING
   install_seal || fail "host network (seal: nftables rules)"
+  # The bridge CNI puts every pod of the node on one link, so the host keeps a vanished pod's
+  # address as a "reachable" neighbour for up to 45 s: a connection that kube-proxy still sent
+  # there (in the second between a pod's end and the Service's update) hung for 20-70 s, e.g. the
+  # proxy's request to a restarting hub. Created here so that its neighbour timings can be set
+  # (the CNI plugin uses an existing bridge): a gone address fails within a few seconds, as with
+  # CNIs that route each pod separately.
+  ip link show "$CNI_BRIDGE" >/dev/null 2>&1 || ip link add "$CNI_BRIDGE" type bridge
+  ip link set "$CNI_BRIDGE" up
+  sysctl -qw "net.ipv4.neigh.$CNI_BRIDGE.base_reachable_time_ms=1000" \
+    "net.ipv4.neigh.$CNI_BRIDGE.delay_first_probe_time=1" "net.ipv4.neigh.$CNI_BRIDGE.retrans_time_ms=300"
   mkdir -p "$STATE/cni/net.d"
   write_config "$STATE/cni/net.d/10-stellars.conflist" <<EOF
 {

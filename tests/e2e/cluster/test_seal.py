@@ -16,7 +16,9 @@ from collections.abc import Callable
 import pytest
 from kubernetes import client
 
-from tests.fixtures.egress_guard import ROOT, EgressGuard
+from tests.fixtures.egress_guard import EgressGuard
+from tests.fixtures.images import base_image
+from tests.fixtures.pods import restricted_container
 from tests.fixtures.polling import wait_for
 
 pytestmark = [pytest.mark.cluster, pytest.mark.kubelet]
@@ -39,16 +41,7 @@ print(json.dumps(ends))
 
 @pytest.fixture(scope="module")
 def python_image(load_images: Callable[..., None]) -> str:
-    base = subprocess.run(
-        [str(ROOT / "scripts" / "base-image.sh")],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=1200,
-    )
-    if base.returncode != 0:
-        pytest.fail(f"no base image: {base.stderr[-2000:]}")
-    image = base.stdout.strip()
+    image = base_image()
     load_images(image)
     return image
 
@@ -74,18 +67,8 @@ def dial_from_pod(
             restart_policy="Never",
             termination_grace_period_seconds=1,
             containers=[
-                client.V1Container(
-                    name="dialer",
-                    image=image,
-                    image_pull_policy="IfNotPresent",
-                    command=["python3", "-c", DIAL, json.dumps(targets)],
-                    security_context=client.V1SecurityContext(
-                        allow_privilege_escalation=False,
-                        run_as_non_root=True,
-                        run_as_user=65534,
-                        capabilities=client.V1Capabilities(drop=["ALL"]),
-                        seccomp_profile=client.V1SeccompProfile(type="RuntimeDefault"),
-                    ),
+                restricted_container(
+                    "dialer", image, command=["python3", "-c", DIAL, json.dumps(targets)]
                 )
             ],
         ),

@@ -21,8 +21,9 @@ from kubernetes.client.rest import ApiException
 from tests.fixtures import polling
 from tests.fixtures.binaries import cluster_binary
 from tests.fixtures.cluster import Cluster
+from tests.fixtures.images import base_image
 from tests.fixtures.kubectl import kubectl_exec
-from tests.fixtures.paths import REPO
+from tests.fixtures.pods import restricted_container
 
 pytestmark = [pytest.mark.cluster, pytest.mark.kubelet]
 
@@ -35,17 +36,8 @@ wait_for = partial(polling.wait_for, timeout=90)
 @pytest.fixture(scope="module")
 def smoke_image(load_images: Callable[..., None]) -> str:
     """A tiny HTTP server image FROM the local base image, loaded into the cluster."""
-    base = subprocess.run(
-        [str(REPO / "scripts" / "base-image.sh")],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=1200,
-    )
-    if base.returncode != 0:
-        pytest.fail(f"no base image: {base.stderr[-2000:]}")
     dockerfile = (
-        f"FROM {base.stdout.strip()}\n"
+        f"FROM {base_image()}\n"
         "RUN mkdir -p /srv && echo smoke-ok > /srv/index.html\n"
         "WORKDIR /srv\n"
         f'CMD ["python3", "-m", "http.server", "{SMOKE_PORT}"]\n'
@@ -62,23 +54,6 @@ def smoke_image(load_images: Callable[..., None]) -> str:
         pytest.fail(f"docker build {SMOKE_IMAGE} failed: {build.stderr[-2000:]}")
     load_images(SMOKE_IMAGE)
     return SMOKE_IMAGE
-
-
-def restricted_container(name: str, image: str, **fields: Any) -> client.V1Container:
-    """A container that satisfies PodSecurity "restricted" (as our own workloads must)."""
-    return client.V1Container(
-        name=name,
-        image=image,
-        image_pull_policy="IfNotPresent",
-        security_context=client.V1SecurityContext(
-            allow_privilege_escalation=False,
-            run_as_non_root=True,
-            run_as_user=65534,
-            capabilities=client.V1Capabilities(drop=["ALL"]),
-            seccomp_profile=client.V1SeccompProfile(type="RuntimeDefault"),
-        ),
-        **fields,
-    )
 
 
 def pod(name: str, *containers: client.V1Container, **spec: Any) -> client.V1Pod:

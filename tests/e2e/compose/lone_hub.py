@@ -123,14 +123,3 @@ class LoneHubs:
             self.docker("volume", "rm", "-f", *self._volumes, check=False)
         if self._images:
             self.docker("rmi", "-f", *self._images, check=False)
-
-
-def base_image() -> str:
-    """The local Debian base (scripts/base-image.sh builds it when missing)."""
-    root = Path(__file__).resolve().parents[3]
-    result = subprocess.run(
-        [str(root / "scripts" / "base-image.sh")], capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
-        pytest.fail(f"no base image: {result.stderr[-2000:]}")
-    return result.stdout.strip()

@@ -18,11 +18,11 @@ from tests.e2e.compose.lone_hub import (
     DRIVER_MESSAGE,
     PROBE_TIMEOUT_S,
     LoneHubs,
-    base_image,
     probe_settings,
 )
 from tests.fixtures.docker import HUB_IMAGE, INSECURE_OK
 from tests.fixtures.gpu_engine import GpuEngine
+from tests.fixtures.images import base_image
 
 pytestmark = [pytest.mark.docker, INSECURE_OK]
 

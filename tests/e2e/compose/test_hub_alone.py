@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.compose.lone_hub import DRIVER_MESSAGE, LoneHubs, base_image, probe_settings
+from tests.e2e.compose.lone_hub import DRIVER_MESSAGE, LoneHubs, probe_settings
 from tests.fixtures.docker import INSECURE_OK, docker
+from tests.fixtures.images import base_image
 
 pytestmark = [pytest.mark.docker, INSECURE_OK]
 

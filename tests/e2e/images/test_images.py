@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.images import base_image
+
 ROOT = Path(__file__).resolve().parents[3]
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 HUB = f"stellars/stellars-jupyterhub-ds:{VERSION}"
@@ -97,9 +99,7 @@ def test_build_time_ca_bundle_never_reaches_a_final_image(image: str) -> None:
         "cat /etc/ssl/certs/ca-certificates.crt 2>/dev/null || true",
         entrypoint="",
     )
-    base = subprocess.run(
-        [str(ROOT / "scripts/base-image.sh")], capture_output=True, text=True, check=True
-    ).stdout.strip()
+    base = base_image()
     debian_bundle = run_in(base, "sh", "-c", "cat /etc/ssl/certs/ca-certificates.crt")
     # Certificates the host trusts beyond Debian's own set (such as a build proxy's CA) must
     # not be trusted inside the image.

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.fixtures.egress_guard import ROOT, EgressGuard, GuardError, run_guard
+from tests.fixtures.egress_guard import EgressGuard, GuardError, run_guard
+from tests.fixtures.images import base_image
+from tests.fixtures.paths import REPO
 
 pytestmark = pytest.mark.docker
 
@@ -73,7 +75,7 @@ def remove_namespaces() -> None:
 def model_machine() -> Iterator[ModelMachine]:
     remove_namespaces()  # left by a killed run
     resolvers = subprocess.run(
-        ["bash", "-c", f"source {ROOT}/tests/network/host-net.sh && host_resolvers"],
+        ["bash", "-c", f"source {REPO}/tests/network/host-net.sh && host_resolvers"],
         capture_output=True,
         text=True,
         check=True,
@@ -161,9 +163,7 @@ def test_dns_to_the_resolver_is_allowed_and_not_counted(model_machine: ModelMach
 def test_a_container_cannot_reach_an_outside_address(
     egress_guard: EgressGuard, docker_engine: None
 ) -> None:
-    base = subprocess.run(
-        [str(ROOT / "scripts" / "base-image.sh")], capture_output=True, text=True, check=True
-    ).stdout.strip()
+    base = base_image()
     before = egress_guard.left()
     host, port = UNROUTED_OUTSIDE
     done = subprocess.run(

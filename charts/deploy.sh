@@ -17,7 +17,6 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-source tests/cluster/versions.env
 
 RELEASE=${RELEASE:-stellars}
 NAMESPACE=${NAMESPACE:-stellars}
@@ -32,7 +31,7 @@ mapfile -t images <<<"$all_images"
 hub_image=$(scripts/project-images.sh hub)
 lab_image=$(scripts/project-images.sh lab)
 sealed_kubeconfig=${STELLARS_CLUSTER_STATE:-/var/lib/stellars/cluster}/admin.kubeconfig
-bin="${STELLARS_CACHE:-$HOME/.cache/stellars}/cluster-$KUBE_VERSION/bin"
+bin=$(tests/cluster/build-binaries.sh --bin-dir)
 
 say() { echo "==> deploy: $*"; }
 fail() { echo "deploy: $*" >&2; exit 1; }

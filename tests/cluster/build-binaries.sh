@@ -2,11 +2,13 @@
 # Builds (once) the sealed cluster's binaries from Go modules into a cache outside the repo.
 # Each binary is rebuilt only when missing (helm and helm4 also when they do not report their
 # pinned version); the cache is keyed by the pinned versions.
+#
+#   build-binaries.sh [NAME...]   build what is missing (default: every binary)
+#   build-binaries.sh --bin-dir   print the cache's bin directory (the one place that knows it)
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-source "$here/versions.env"
-cache=${STELLARS_CACHE:-$HOME/.cache/stellars}
-bin="$cache/cluster-$KUBE_VERSION/bin"
+source "$(dirname "$0")/lib.sh"  # versions.env, $BIN
+bin=$BIN
+if [ "${1:-}" = --bin-dir ]; then echo "$bin"; exit 0; fi
 mkdir -p "$bin"
 export CGO_ENABLED=0 GOFLAGS="-buildvcs=false -trimpath"
 

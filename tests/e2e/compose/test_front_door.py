@@ -4,6 +4,7 @@ HTTP there, and publishes no dashboard unless the override asks for it (with bas
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 import os
@@ -147,9 +148,9 @@ def dashboard_stack(
     example = yaml.safe_load((COMPOSE_DIR / "compose_override.example.yml").read_text())
     traefik = example["services"]["traefik"]
     digest = base64.b64encode(hashlib.sha1(DASHBOARD_PASSWORD.encode()).digest()).decode()
-    users_label = "traefik.http.middlewares.dashboard-auth.basicauth.users"
-    assert users_label in traefik["labels"]
-    traefik["labels"][users_label] = f"admin:{{SHA}}{digest}"
+    users = "DASHBOARD_BASIC_AUTH_USERS"
+    assert users in traefik["environment"]
+    traefik["environment"][users] = f"admin:{{SHA}}{digest}"
     override = tmp_path_factory.mktemp("dashboard") / "compose_override.yml"
     override.write_text(yaml.safe_dump({"services": {"traefik": traefik}}))
     stack = compose_stack_factory(override)
@@ -177,16 +178,28 @@ def test_dashboard_opt_in_from_the_override_example_needs_basic_auth(
     assert wrong.status_code == 401
     assert api.status_code == 200
     # It routes to its own project's hub only, not also to the other stack's on this engine.
-    assert "jupyterhub@docker" in api.json()["routers"]
-    servers = api.json()["services"]["jupyterhub@docker"]["loadBalancer"]["servers"]
+    # (Traefik has no Docker provider: its routes come from compose/traefik/routes.yml.)
+    assert "jupyterhub@file" in api.json()["routers"]
+    servers = api.json()["services"]["jupyterhub@file"]["loadBalancer"]["servers"]
     assert len(servers) == 1
 
 
 def test_a_second_stack_leaves_the_first_ones_watchtower_running(
     compose_stack: ComposeStack, dashboard_stack: ComposeStack
 ) -> None:
-    for stack in (compose_stack, dashboard_stack):
-        watchtower = stack.container("watchtower")
-        assert watchtower, f"{stack.project} has no watchtower container"
-        state = json.loads(docker("inspect", "-f", "{{json .State}}", watchtower).stdout)
-        assert state["Running"] is True, stack.project
+    # Watchtower runs only when opted in (ENABLE_AUTO_UPDATE=1): both stacks opt in, in turn.
+    stacks = [
+        dataclasses.replace(stack, env={**stack.env, "ENABLE_AUTO_UPDATE": "1"})
+        for stack in (compose_stack, dashboard_stack)
+    ]
+    try:
+        for stack in stacks:
+            stack.compose("up", "-d", "--no-deps", "watchtower")
+        for stack in stacks:
+            watchtower = stack.container("watchtower")
+            assert watchtower, f"{stack.project} has no watchtower container"
+            state = json.loads(docker("inspect", "-f", "{{json .State}}", watchtower).stdout)
+            assert state["Running"] is True, stack.project
+    finally:
+        for stack in (compose_stack, dashboard_stack):
+            stack.compose("up", "-d", "--no-deps", "watchtower", check=False)

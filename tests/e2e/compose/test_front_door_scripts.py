@@ -41,7 +41,8 @@ def test_up_answers_and_says_where_the_password_is_down_keeps_volumes(
 ) -> None:
     project = f"stellars-e2e-{compose_stack_factory.session}-scripts"
     volumes = [f"{project}_data", f"{project}_certs"]
-    user_volume = f"jupyterlab-{compose_stack_factory.user_name()}_home"
+    user = compose_stack_factory.user_name()
+    user_volume = f"jupyterlab-{user}_home"
     env = {
         "COMPOSE_PROJECT_NAME": project,
         "HTTP_PORT": str(free_port()),
@@ -66,7 +67,11 @@ def test_up_answers_and_says_where_the_password_is_down_keeps_volumes(
         password = subprocess.run(
             shlex.split(command.group(1)), capture_output=True, text=True, check=True
         ).stdout.strip()
-        assert HubClient(url).log_in("admin", password).status_code == 302
+        admin = HubClient(url)
+        assert admin.log_in("admin", password).status_code == 302
+        # A user of this stack's hub: remove-user-data.sh lists the volumes of its users only.
+        admin.create_token("admin")
+        assert admin.api("POST", f"/users/{user}").status_code == 201
 
         docker("volume", "create", user_volume)
         kept = run_script("remove-user-data.sh", env, "--accounts")

@@ -1,4 +1,8 @@
-"""Server-side apply of a hub's desired children, and pruning of those it no longer wants."""
+"""Server-side apply of a hub's desired children, and pruning of those it no longer wants.
+
+A child whose live object already holds its manifest is not applied again (drift.py): with the
+watch-backed client (watched.py) an unchanged hub costs no request at all.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from stellars_operator.drift import drifted, stamp
 from stellars_operator.kube import KubeClient, manifest_path, resource_path
 from stellars_operator.labels import COMPONENT_KEY, children_selector
 from stellars_operator.spec import Hub
@@ -33,11 +38,22 @@ def identity(manifest: Mapping[str, Any]) -> Identity:
     return (manifest["apiVersion"], manifest["kind"], manifest["metadata"]["name"])
 
 
+def apply_child(kube: KubeClient, manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """Apply one manifest, stamped with its hash, with field manager `stellars-operator`."""
+    return kube.apply(stamp(manifest))
+
+
 def apply_children(
     kube: KubeClient, manifests: Iterable[Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
-    """Apply each manifest with field manager `stellars-operator`, forcing ownership."""
-    return [kube.apply(manifest) for manifest in manifests]
+    """Apply each manifest whose live object differs from it (or is missing); returns what the
+    API server answered for those applied."""
+    applied = []
+    for manifest in manifests:
+        stamped = stamp(manifest)
+        if drifted(stamped, kube.get(manifest_path(stamped))):
+            applied.append(kube.apply(stamped))
+    return applied
 
 
 def _owned_by(obj: Mapping[str, Any], hub: Hub) -> bool:

@@ -33,6 +33,9 @@ SECRET_ADMIN_PASSWORD: Final = "admin-password"  # noqa: S105
 
 # The annotation on the hub pod template whose change rolls the hub.
 CONFIG_HASH_ANNOTATION: Final = "stellars.io/config-hash"
+# The annotation on every applied child: the hash of the manifest the operator last applied
+# (drift.py), so a field the operator stops rendering is noticed even after a restart.
+MANIFEST_HASH_ANNOTATION: Final = "stellars.io/manifest-hash"
 
 # Non-root identity of every pod we run (the hub image's user).
 RUN_AS_USER: Final = 1000

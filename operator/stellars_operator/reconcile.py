@@ -1,7 +1,9 @@
 """One idempotent pass over a hub: check, render, apply, prune, observe. Returns the new status.
 
-Both the create/update/resume handler and the periodic timer run this, so a hub converges
-whatever woke the operator up; nothing here raises for a bad spec (it becomes `Degraded`).
+The create/update/resume handler, a change to one of the hub's children and the resync timers
+all run this, so a hub converges whatever woke the operator up; nothing here raises for a bad
+spec (it becomes `Degraded`). Given the watch-backed client (watched.py), a pass over a hub that
+already holds its desired state makes no API request.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 from kubernetes.client.exceptions import ApiException
 
 from stellars_operator import gpu as gpu_detection
-from stellars_operator.apply import apply_children, prune_children
+from stellars_operator.apply import apply_child, apply_children, prune_children
 from stellars_operator.credentials import complete_secret_values
 from stellars_operator.kube import KubeClient, resource_path
 from stellars_operator.labels import ChildNames
@@ -130,7 +132,7 @@ def refresh_gpu(
     decision = gpu_detection.decide(nodes, hub.spec.gpu)
     if previous.get("gpu") == decision.to_status():
         return None
-    kube.apply(render_gpu_config(hub, gpu=decision))
+    apply_child(kube, render_gpu_config(hub, gpu=decision))
     path = resource_path(
         "stellars.io/v1alpha1", "StellarsHub", namespace=hub.namespace, name=hub.name
     )

@@ -1,5 +1,13 @@
 """kopf entry points; importing this package registers every handler."""
 
-from stellars_operator.handlers import delete, ensure, health, nodes, startup
+from stellars_operator.handlers import (
+    children,
+    delete,
+    ensure,
+    health,
+    indexes,
+    nodes,
+    startup,
+)
 
-__all__ = ["delete", "ensure", "health", "nodes", "startup"]
+__all__ = ["children", "delete", "ensure", "health", "indexes", "nodes", "startup"]

@@ -1,18 +1,27 @@
-"""Create, update, resume and a periodic timer all run the same idempotent reconcile."""
+"""One idempotent pass over a hub, run on create, update and resume, and by two timers.
+
+Changes to the hub's children reach it through handlers/children.py. The timers are the safety
+net: `resync` passes over every hub every STELLARS_RESYNC_SECONDS (default 300; a pass that
+finds nothing to do costs no API request), and `retry` passes again every RETRY_SECONDS over
+hubs that are Degraded (a missing Secret created, a refused apply allowed).
+"""
 
 import os
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import kopf
 
 from stellars_operator.constants import GROUP, PLURAL, VERSION
-from stellars_operator.handlers.locks import hub_lock
-from stellars_operator.handlers.nodes import known_nodes
-from stellars_operator.reconcile import Outcome, hub_path, patch_status, reconcile
+from stellars_operator.handlers.indexes import known_nodes, latest_hub, watched_kube
+from stellars_operator.handlers.locks import hub_lock, start_pass
+from stellars_operator.reconcile import Outcome, patch_status, reconcile
 
-# How often every hub is reconciled again (drift, rollout progress, retries after failures).
-RESYNC_SECONDS = float(os.environ.get("STELLARS_RESYNC_SECONDS", "30"))
+# The safety resync of every hub; drift and rollout progress arrive through the watches.
+RESYNC_SECONDS = float(os.environ.get("STELLARS_RESYNC_SECONDS", "300"))
+# How soon a Degraded hub is tried again.
+RETRY_SECONDS = min(30.0, RESYNC_SECONDS)
 
 
 def _now() -> str:
@@ -20,40 +29,53 @@ def _now() -> str:
 
 
 def _post_events(
-    body: kopf.Body, outcome: Outcome, changed: dict[str, Any], *, quiet: bool
+    body: Mapping[str, Any], outcome: Outcome, changed: dict[str, Any], *, quiet: bool
 ) -> None:
-    """Events for what was done; the timer (`quiet`) posts only when something changed."""
+    """Events for what was done; the quiet passes post only when something changed."""
+    hub = cast(kopf.Body, body)
     if outcome.problems:
         if not quiet or "phase" in changed:
             message = "; ".join(str(p) for p in outcome.problems)
-            kopf.warn(body, reason="InvalidSpec", message=message)
+            kopf.warn(hub, reason="InvalidSpec", message=message)
     elif outcome.apply_error:
-        kopf.warn(body, reason="ApplyFailed", message=outcome.apply_error)
+        kopf.warn(hub, reason="ApplyFailed", message=outcome.apply_error)
     elif not quiet or outcome.pruned or "phase" in changed:
         pruned = f"; pruned {', '.join(outcome.pruned)}" if outcome.pruned else ""
-        kopf.info(body, reason="Applied", message=f"phase {outcome.status['phase']}{pruned}")
+        kopf.info(hub, reason="Applied", message=f"phase {outcome.status['phase']}{pruned}")
 
 
-def _ensure(body: kopf.Body, memo: Any, kwargs: dict[str, Any], *, quiet: bool) -> None:
-    meta = body["metadata"]
-    with hub_lock(memo, meta["namespace"], meta["name"]):
-        # Re-read under the lock: the Node watcher may have written the status since the event.
-        current = memo.kube.get(hub_path(meta["namespace"], meta["name"]))
+def ensure_hub(
+    namespace: str, name: str, *, memo: Any, indexes: Mapping[str, Any], quiet: bool
+) -> None:
+    """One pass over hub namespace/name, under its lock, from what the watches last saw."""
+    with hub_lock(memo, namespace, name):
+        start_pass(memo, namespace, name)
+        # The index, not the event's body: the Node watcher may have written the status since.
+        current = latest_hub(indexes, namespace, name)
         if current is None or current["metadata"].get("deletionTimestamp"):
             return
-        outcome = reconcile(memo.kube, current, nodes=known_nodes(kwargs), now=_now())
-        changed = patch_status(memo.kube, current, outcome.status)
-    _post_events(body, outcome, changed, quiet=quiet)
+        kube = watched_kube(memo.kube, indexes)
+        outcome = reconcile(kube, current, nodes=known_nodes(indexes), now=_now())
+        changed = patch_status(kube, current, outcome.status)
+    _post_events(current, outcome, changed, quiet=quiet)
 
 
 @kopf.on.resume(GROUP, VERSION, PLURAL)
 @kopf.on.create(GROUP, VERSION, PLURAL)
 @kopf.on.update(GROUP, VERSION, PLURAL)
-def ensure(*, body: kopf.Body, memo: Any, **kwargs: Any) -> None:
-    _ensure(body, memo, kwargs, quiet=False)
+def ensure(*, namespace: str | None, name: str, memo: Any, **kwargs: Any) -> None:
+    ensure_hub(namespace or "", name, memo=memo, indexes=kwargs, quiet=False)
 
 
 @kopf.timer(GROUP, VERSION, PLURAL, interval=RESYNC_SECONDS, initial_delay=RESYNC_SECONDS)
-def resync(*, body: kopf.Body, memo: Any, **kwargs: Any) -> None:
-    """Converges drift, follows the Deployments' progress, and retries after failures."""
-    _ensure(body, memo, kwargs, quiet=True)
+def resync(*, namespace: str | None, name: str, memo: Any, **kwargs: Any) -> None:
+    """The safety net: converges whatever a watch may have missed."""
+    ensure_hub(namespace or "", name, memo=memo, indexes=kwargs, quiet=True)
+
+
+@kopf.timer(GROUP, VERSION, PLURAL, interval=RETRY_SECONDS, initial_delay=RETRY_SECONDS)
+def retry(*, namespace: str | None, name: str, memo: Any, **kwargs: Any) -> None:
+    """Degraded hubs only: what was missing may exist now."""
+    hub = latest_hub(kwargs, namespace or "", name) or {}
+    if (hub.get("status") or {}).get("phase") == "Degraded":
+        ensure_hub(namespace or "", name, memo=memo, indexes=kwargs, quiet=True)

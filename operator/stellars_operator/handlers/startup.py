@@ -7,6 +7,7 @@ import kopf
 
 from stellars_operator.constants import GROUP
 from stellars_operator.kube import Kube, load_api_client
+from stellars_operator.watched import CHILD_RESOURCES, CHILD_SELECTOR
 
 
 @kopf.on.startup()
@@ -18,7 +19,12 @@ def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> Non
     )
     settings.persistence.finalizer = f"{GROUP}/finalizer"
     settings.posting.level = logging.INFO
+    # Watch only the operator's own children, filtered by the API server, not every ConfigMap
+    # and Secret of the watched namespaces.
+    for group, version, plural in CHILD_RESOURCES:
+        settings.watching.label_selectors[group, version, plural] = CHILD_SELECTOR
     memo.kube = Kube(load_api_client())
     # kopf gives each object a shallow copy of this memo: a dict made here is the one dict every
     # handler shares, so the Node watcher and a hub's reconcile take the same lock.
     memo.hub_locks = {}
+    memo.hubs_waiting = set()  # the same for the hubs whose next pass is already waiting

@@ -61,3 +61,23 @@ def test_prune_skips_objects_labelled_like_ours_but_owned_by_another_object() ->
     foreign["metadata"]["ownerReferences"] = [{**owner_reference(HUB), "uid": "someone-else"}]
     kube = FakeKube(foreign)
     assert prune_children(kube, HUB, []) == []
+
+
+def test_a_child_that_holds_its_manifest_is_not_applied_again() -> None:
+    kube = FakeKube()
+    desired = [child("ConfigMap", "demo-config"), child("Secret", "demo-secrets")]
+    apply_children(kube, desired)
+    applied = len(kube.applied())
+    assert apply_children(kube, desired) == []
+    assert len(kube.applied()) == applied
+
+
+def test_only_the_child_that_differs_is_applied() -> None:
+    kube = FakeKube()
+    config = child("ConfigMap", "demo-config")
+    apply_children(kube, [config, child("Secret", "demo-secrets")])
+    edited = "/api/v1/namespaces/team/configmaps/demo-config"
+    kube.objects[edited]["metadata"]["labels"]["app.kubernetes.io/instance"] = "someone-else"
+    before = len(kube.calls)
+    apply_children(kube, [config, child("Secret", "demo-secrets")])
+    assert [path for verb, path in kube.calls[before:] if verb == "APPLY"] == [edited]

@@ -3,7 +3,7 @@
 import pytest
 
 from stellars_operator.__main__ import parse_args
-from stellars_operator.handlers import delete, ensure, health, nodes, startup
+from stellars_operator.handlers import children, delete, ensure, health, indexes, nodes, startup
 
 
 def test_namespaces() -> None:
@@ -29,3 +29,8 @@ def test_handlers_import_and_register() -> None:
     assert callable(ensure.ensure) and callable(ensure.resync)
     assert callable(delete.release_users) and callable(nodes.node_changed)
     assert callable(health.known_hubs) and callable(startup.configure)
+
+
+def test_watch_handlers_register() -> None:
+    assert callable(children.child_changed) and callable(ensure.retry)
+    assert callable(indexes.hubs) and callable(indexes.gpu_nodes)

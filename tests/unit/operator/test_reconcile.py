@@ -173,3 +173,32 @@ def test_patch_status_writes_only_what_changed() -> None:
     assert kube.calls == [
         ("PATCH", "/apis/stellars.io/v1alpha1/namespaces/team/stellarshubs/demo/status")
     ]
+
+
+def test_a_pass_over_a_hub_that_holds_its_state_writes_nothing() -> None:
+    kube = FakeKube()
+    first = reconcile(kube, body(), nodes=[], now=NOW)
+    before = len(kube.calls)
+    second = reconcile(kube, body(status=first.status), nodes=[], now=NOW)
+    assert patch_status(kube, body(status=first.status), second.status) == {}
+    writes = [call for call in kube.calls[before:] if call[0] in ("APPLY", "PATCH", "DELETE")]
+    assert writes == []
+
+
+def test_a_node_change_touches_only_the_hubs_whose_decision_changes() -> None:
+    kube = FakeKube()
+    hubs = {
+        mode: body({"gpu": {"mode": mode}}, reconcile(kube, body(), nodes=[], now=NOW).status)
+        for mode in ("auto", "off")
+    }
+    nodes = load_nodes("gfd-labelled")
+    assert refresh_gpu(kube, hubs["off"], nodes=nodes, now=NOW) is None
+    decision = refresh_gpu(kube, hubs["auto"], nodes=nodes, now=NOW)
+    assert decision is not None and decision.enabled
+    # the same nodes again (a heartbeat, a label nobody reads): no write for anyone
+    current = body(
+        {"gpu": {"mode": "auto"}}, {**hubs["auto"]["status"], "gpu": decision.to_status()}
+    )
+    before = len(kube.calls)
+    assert refresh_gpu(kube, current, nodes=nodes, now=NOW) is None
+    assert kube.calls[before:] == []

@@ -3,7 +3,7 @@ The operator's permissions, in two sets.
 
 Cluster-scoped reads (always a ClusterRole): they cannot be granted by a Role.
 operator/stellars_operator/kube.py lists every kind the operator touches;
-tests/unit/chart/test_chart_rbac.py keeps these rules in step with it and with the hub's Role.
+tests/chart/test_chart_rbac.py keeps these rules in step with it and with the hub's Role.
 Namespaced rules: a ClusterRole bound cluster-wide when every namespace is watched, or a Role in
 each namespace of `watchNamespaces`.
 

@@ -3,15 +3,14 @@ on a project of their own (own name, ports, network and hub volumes)."""
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import subprocess
 
 import pytest
 
+from tests.e2e.compose.front_door_scripts import run_script
 from tests.fixtures.docker import (
-    COMPOSE_DIR,
     HUB_IMAGE,
     INSECURE_OK,
     LAB_IMAGE,
@@ -22,18 +21,6 @@ from tests.fixtures.hub_client import HubClient
 from tests.fixtures.ports import free_port
 
 pytestmark = [pytest.mark.docker, INSECURE_OK]
-
-
-def run_script(name: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(COMPOSE_DIR / name), *args],
-        env={**os.environ, **env},
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
 
 
 def test_up_answers_and_says_where_the_password_is_down_keeps_volumes(

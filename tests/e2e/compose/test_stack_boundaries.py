@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 import requests
 
+from tests.e2e.compose.front_door_scripts import run_script
 from tests.e2e.compose.people import ADMIN, sign_up_and_approve
 from tests.fixtures.docker import (
     COMPOSE_DIR,
@@ -96,18 +95,6 @@ def test_watchtower_runs_only_when_opted_in_at_a_fixed_version(
         # install that ran Watchtower before it became opt-in).
         compose_stack.compose("up", "-d", "--no-deps", "watchtower")
     assert service_containers(compose_stack, "watchtower") == []
-
-
-def run_script(name: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(COMPOSE_DIR / name), *args],
-        env={**os.environ, **env},
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
 
 
 def lab_volumes(user: str) -> list[str]:

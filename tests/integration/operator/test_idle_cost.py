@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from stellars_operator.kube import Kube
-from tests.fixtures.operator_process import OperatorProcess
+from tests.fixtures.operator_process import OperatorProcess, running_operator
 from tests.fixtures.polling import wait_for
-from tests.fixtures.stellarshub import create_hub, delete_hubs, wait_for_status
+from tests.fixtures.stellarshub import create_hub, wait_for_status
 from tests.integration.operator.api_counter import ApiCounter
 
 pytestmark = pytest.mark.cluster
@@ -43,18 +43,13 @@ def counted_operator(
     counter: ApiCounter, namespace: str, crd: dict[str, Any], kube: Kube, tmp_path: Path
 ) -> Iterator[OperatorProcess]:
     """The operator watching the test's namespace, every request it makes through `counter`."""
-    process = OperatorProcess(
+    with running_operator(
+        kube,
         kube_config=str(counter.kubeconfig(tmp_path / "counted.kubeconfig")),
         namespace=namespace,
-        log_path=tmp_path / "operator.log",
-    )
-    process.start()
-    try:
+        tmp_path=tmp_path,
+    ) as process:
         yield process
-    finally:
-        delete_hubs(kube, namespace)
-        process.stop()
-        print(f"--- operator log ({namespace}) ---\n{process.log_tail(200)}")
 
 
 def _settled(counter: ApiCounter) -> bool:

@@ -44,15 +44,20 @@ def sh(*args: str) -> None:
     subprocess.run(args, check=True, capture_output=True, text=True, timeout=30)
 
 
-def connect_from(netns: str, host: str, port: int) -> str:
+def dial(launcher: list[str], host: str, port: int) -> str:
+    """Runs CONNECT under LAUNCHER (a namespace, a container); how the connect ended."""
     done = subprocess.run(
-        ["ip", "netns", "exec", netns, "python3", "-c", CONNECT, host, str(port)],
+        [*launcher, "python3", "-c", CONNECT, host, str(port)],
         capture_output=True,
         text=True,
         check=True,
-        timeout=30,
+        timeout=120,
     )
     return str(json.loads(done.stdout))
+
+
+def connect_from(netns: str, host: str, port: int) -> str:
+    return dial(["ip", "netns", "exec", netns], host, port)
 
 
 @dataclass(frozen=True)
@@ -166,12 +171,5 @@ def test_a_container_cannot_reach_an_outside_address(
     base = base_image()
     before = egress_guard.left()
     host, port = UNROUTED_OUTSIDE
-    done = subprocess.run(
-        ["docker", "run", "--rm", base, "python3", "-c", CONNECT, host, str(port)],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    assert json.loads(done.stdout) == "ConnectionRefusedError"
+    assert dial(["docker", "run", "--rm", base], host, port) == "ConnectionRefusedError"
     assert egress_guard.left() == before

@@ -8,7 +8,9 @@
 #
 # Settings (environment):
 #   RELEASE=stellars      Helm release name
-#   NAMESPACE=stellars    namespace of the operator and the hub (created when missing)
+#   NAMESPACE=stellars    namespace of the operator (created when missing)
+#   HUB_NAMESPACE=        namespace of the hub; empty: the chart's choice ("$NAMESPACE-hub", or
+#                         where an earlier deploy put it)
 #   HUB_NAME=stellars     name of the StellarsHub
 #   BUILD_IMAGES=1        0 skips `make images` (use the images already built)
 #   LOAD_IMAGES=1         0 skips loading the images into the cluster
@@ -21,12 +23,14 @@ cd "$root"
 RELEASE=${RELEASE:-stellars}
 NAMESPACE=${NAMESPACE:-stellars}
 HUB_NAME=${HUB_NAME:-stellars}
+HUB_NAMESPACE=${HUB_NAMESPACE:-}
 BUILD_IMAGES=${BUILD_IMAGES:-1}
 LOAD_IMAGES=${LOAD_IMAGES:-1}
 VALUES=${VALUES:-}
 TIMEOUT=${TIMEOUT:-600}
 chart="$root/charts/stellars-jupyterhub"
-all_images=$(scripts/project-images.sh)
+# What the deployed hub runs (the data-science lab is the Compose path's offline fallback).
+all_images=$(scripts/project-images.sh hub operator lab)
 mapfile -t images <<<"$all_images"
 hub_image=$(scripts/project-images.sh hub)
 lab_image=$(scripts/project-images.sh lab)
@@ -60,7 +64,7 @@ say "cluster: context '$context'"
 
 if [ "$BUILD_IMAGES" = 1 ]; then
   say "building images"
-  make images
+  scripts/build-images.sh hub operator lab
 fi
 
 if [ "$LOAD_IMAGES" = 1 ]; then
@@ -86,6 +90,7 @@ say "applying the StellarsHub CRD"
 say "helm upgrade --install $RELEASE (namespace $NAMESPACE, hub $HUB_NAME)"
 values_args=()
 [ -z "$VALUES" ] || values_args=(--values "$VALUES")
+[ -z "$HUB_NAMESPACE" ] || values_args+=(--set "hub.namespace=$HUB_NAMESPACE")
 "$helm" upgrade --install "$RELEASE" "$chart" \
   --namespace "$NAMESPACE" --create-namespace \
   --set hub.create=true --set "hub.name=$HUB_NAME" \
@@ -94,23 +99,27 @@ values_args=()
   "${values_args[@]}" \
   --wait --timeout 5m
 
-say "waiting up to ${TIMEOUT}s for stellarshub/$HUB_NAME to be Ready"
-if ! "$kubectl" -n "$NAMESPACE" wait --for=condition=Ready "stellarshub/$HUB_NAME" --timeout="${TIMEOUT}s"; then
-  "$kubectl" -n "$NAMESPACE" get stellarshub "$HUB_NAME" -o jsonpath='{range .status.conditions[*]}{.type}={.status} {.reason}: {.message}{"\n"}{end}' >&2 || true
-  "$kubectl" -n "$NAMESPACE" get events --sort-by=.lastTimestamp 2>/dev/null | tail -n 20 >&2 || true
+# Where the chart put the hub (its own namespace unless told otherwise).
+hub_ns=$("$kubectl" get stellarshub -A -l "app.kubernetes.io/instance=$RELEASE" \
+  -o jsonpath="{.items[?(@.metadata.name=='$HUB_NAME')].metadata.namespace}")
+[ -n "$hub_ns" ] || fail "the release made no stellarshub/$HUB_NAME"
+say "waiting up to ${TIMEOUT}s for stellarshub/$HUB_NAME (namespace $hub_ns) to be Ready"
+if ! "$kubectl" -n "$hub_ns" wait --for=condition=Ready "stellarshub/$HUB_NAME" --timeout="${TIMEOUT}s"; then
+  "$kubectl" -n "$hub_ns" get stellarshub "$HUB_NAME" -o jsonpath='{range .status.conditions[*]}{.type}={.status} {.reason}: {.message}{"\n"}{end}' >&2 || true
+  "$kubectl" -n "$hub_ns" get events --sort-by=.lastTimestamp 2>/dev/null | tail -n 20 >&2 || true
   fail "stellarshub/$HUB_NAME is not Ready after ${TIMEOUT}s (conditions and events above)"
 fi
 
 env_prefix=${KUBECONFIG:+KUBECONFIG=$KUBECONFIG }
-url=$("$kubectl" -n "$NAMESPACE" get stellarshub "$HUB_NAME" -o jsonpath='{.status.url}')
-secret=$("$kubectl" -n "$NAMESPACE" get stellarshub "$HUB_NAME" -o jsonpath='{.status.adminPassword.secretName}')
-key=$("$kubectl" -n "$NAMESPACE" get stellarshub "$HUB_NAME" -o jsonpath='{.status.adminPassword.key}')
-base=$("$kubectl" -n "$NAMESPACE" get stellarshub "$HUB_NAME" -o jsonpath='{.spec.baseUrl}')
+url=$("$kubectl" -n "$hub_ns" get stellarshub "$HUB_NAME" -o jsonpath='{.status.url}')
+secret=$("$kubectl" -n "$hub_ns" get stellarshub "$HUB_NAME" -o jsonpath='{.status.adminPassword.secretName}')
+key=$("$kubectl" -n "$hub_ns" get stellarshub "$HUB_NAME" -o jsonpath='{.status.adminPassword.key}')
+base=$("$kubectl" -n "$hub_ns" get stellarshub "$HUB_NAME" -o jsonpath='{.spec.baseUrl}')
 cat <<EOF
 
 The hub "$HUB_NAME" is Ready.
   URL (in the cluster):  $url
-  from this machine:     $env_prefix$kubectl -n $NAMESPACE port-forward service/$HUB_NAME-proxy-public 8000:80
+  from this machine:     $env_prefix$kubectl -n $hub_ns port-forward service/$HUB_NAME-proxy-public 8000:80
                          then open http://localhost:8000${base%/}/
-  admin password:        $env_prefix$kubectl -n $NAMESPACE get secret ${secret:-$HUB_NAME-secrets} -o jsonpath='{.data.${key:-admin-password}}' | base64 -d; echo
+  admin password:        $env_prefix$kubectl -n $hub_ns get secret ${secret:-$HUB_NAME-secrets} -o jsonpath='{.data.${key:-admin-password}}' | base64 -d; echo
 EOF

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Starts the single-host platform (`make up`): Docker engine, `docker compose` v2 and the
 # Traefik/Watchtower images (pulled, or stand-ins built offline) are made sure of first; the hub
-# and lab images come from `make images`. Waits until the hub answers through Traefik over
-# HTTPS, then prints the URL and where the admin password is.
+# image comes from `make images`; the lab image is pulled or, offline, the project's own
+# data-science lab is built (compose/lab-image.sh). Waits until the hub answers through Traefik
+# over HTTPS, then prints the URL and where the admin password is.
 #
 # Environment: any .env setting overrides the file (HTTPS_PORT=8443 compose/up.sh);
 # COMPOSE_PROJECT_NAME picks the project; STELLARS_UP_TIMEOUT bounds the wait (seconds, 300).
@@ -26,8 +27,10 @@ IFS=$'\t' read -r lab_image base_url admin < <(compose config --format json | py
 import json, sys
 env = json.load(sys.stdin)["services"]["jupyterhub"]["environment"]
 print(env["DOCKER_NOTEBOOK_IMAGE"], env["JUPYTERHUB_BASE_URL"].rstrip("/"), env["JUPYTERHUB_ADMIN"], sep="\t")')
-docker image inspect "$lab_image" >/dev/null 2>&1 \
-  || say "warning: lab image $lab_image is not here; spawns will fail until it is (make images)"
+# The original lab where it can be had, else the project's own (compose/lab-image.sh); the
+# shell's value overrides .env for `docker compose`.
+DOCKER_NOTEBOOK_IMAGE=$("$here/lab-image.sh" "$lab_image")
+export DOCKER_NOTEBOOK_IMAGE
 
 fail() {
   say "$1; recent logs:"

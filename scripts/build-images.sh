@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the project's images (scripts/project-images.sh lists them, with their Dockerfiles and
-# tags): hub, operator and the slim JupyterLab of the tests.
-# Usage: build-images.sh [--missing] [hub|operator|lab ...]   (default: all three)
+# tags): hub, operator, the slim JupyterLab of the tests and the data-science lab.
+# Usage: build-images.sh [--missing] [hub|operator|lab|ds-lab ...]   (default: all four)
 #   --missing: build only the images that do not exist yet (what `make up` wants).
 # With no registry the base is made locally (scripts/base-image.sh) and the host CA bundle is
 # handed to the builder stage only; the final stages never copy it.

@@ -4,7 +4,8 @@
 # Usage:
 #   project-images.sh [NAME...]           image references, one a line (default: every image)
 #   project-images.sh --build [NAME...]   "NAME DOCKERFILE IMAGE" lines (scripts/build-images.sh)
-# NAME is hub, operator or lab.
+# NAME is hub, operator, lab (the slim lab of the tests) or ds-lab (the data-science lab `make up`
+# uses where stellars/stellars-jupyterlab-ds:latest cannot be pulled).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 version=$("$here/project-version.sh")
@@ -13,7 +14,8 @@ version=$("$here/project-version.sh")
 images="\
 hub hub_config/Dockerfile stellars/stellars-jupyterhub-ds
 operator operator/Dockerfile stellars/stellars-operator
-lab tests/images/jupyterlab-slim/Dockerfile stellars/jupyterlab-slim"
+lab tests/images/jupyterlab-slim/Dockerfile stellars/jupyterlab-slim
+ds-lab images/lab/Dockerfile stellars/jupyterlab-ds"
 
 build=0
 if [ "${1:-}" = --build ]; then build=1; shift; fi

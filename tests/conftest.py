@@ -6,5 +6,6 @@ pytest_plugins = [
     "tests.fixtures.gpu_engine",
     "tests.fixtures.cluster",
     "tests.fixtures.stellarshub",
+    "tests.fixtures.chart_objects",
     "tests.fixtures.operator_process",
 ]

@@ -4,6 +4,12 @@ With plain NativeAuthenticator whoever signs up first under the admin's name bec
 the hub creates that account when it constructs its authenticator (right after NativeAuthenticator
 creates its table), with `JUPYTERHUB_ADMIN_PASSWORD` or a generated password kept in
 `$STELLARS_DATA_DIR/admin-password`, and sign-up refuses every admin name for good.
+
+The hub also records the admin accounts it made (`$STELLARS_DATA_DIR/admin-accounts`): when the
+admin name changes to the name of an existing user's account, that account is not silently made
+admin; the hub refuses to start and says why. Admin names are exempt from NativeAuthenticator's
+lockout per user name, which would let anyone lock the admin out with wrong passwords; password
+guessing is bounded per client at the front door instead (docs/security.md).
 """
 
 from __future__ import annotations
@@ -23,16 +29,42 @@ from stellars_hub.contract import SignupPolicy
 from stellars_hub.settings import HubSettings
 
 ADMIN_PASSWORD_FILE: Final = "admin-password"  # noqa: S105 - a file name
+# The names of the admin accounts this hub created, one per line.
+ADMIN_ACCOUNTS_FILE: Final = "admin-accounts"
 # NativeAuthenticator's lockout: this many failed logins, then a wait.
 ALLOWED_FAILED_LOGINS: Final = 5
 SECONDS_BEFORE_NEXT_TRY: Final = 600
+# Sign-up refuses shorter passwords, whatever a setting asks for.
+MINIMUM_PASSWORD_LENGTH: Final = 8
 
 
 SEED_SIGNUP: Final = SignupPolicy()
 
 
 class AdminBootstrapError(RuntimeError):
-    """The admin account could not be created (e.g. a password NativeAuthenticator refuses)."""
+    """The admin account could not be created (e.g. a password NativeAuthenticator refuses), or
+    an account the hub did not create holds the admin name."""
+
+
+class AdminAccounts:
+    """The record of admin accounts the hub created, kept beside its database."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def names(self) -> set[str]:
+        if not self.path.exists():
+            return set()
+        return {line.strip() for line in self.path.read_text().splitlines() if line.strip()}
+
+    def add(self, name: str) -> None:
+        if name in self.names():
+            return
+        with self.path.open("a") as stream:
+            stream.write(name + "\n")
 
 
 @dataclass(frozen=True)
@@ -66,6 +98,9 @@ class StellarsAuthenticator(NativeAuthenticator):  # type: ignore[misc]
     admin_password_file = Unicode(
         "/data/admin-password", config=True, help="Where a generated admin password is kept."
     )
+    admin_accounts_file = Unicode(
+        "/data/admin-accounts", config=True, help="The record of admin accounts the hub made."
+    )
 
     def __init__(self, add_new_table: bool = True, **kwargs: Any) -> None:
         super().__init__(add_new_table=add_new_table, **kwargs)
@@ -73,12 +108,25 @@ class StellarsAuthenticator(NativeAuthenticator):  # type: ignore[misc]
             self.bootstrap_admins()
 
     def bootstrap_admins(self) -> None:
+        record = AdminAccounts(Path(self.admin_accounts_file))
+        # A hub from before the record existed made its admin accounts itself (sign-up has always
+        # refused admin names): the existing accounts of today's admin names are adopted once.
+        adopt_existing = not record.exists()
         for admin in sorted(self.admin_users):
-            self._bootstrap_admin(self.normalize_username(admin))
+            self._bootstrap_admin(self.normalize_username(admin), record, adopt_existing)
 
-    def _bootstrap_admin(self, name: str) -> None:
+    def _bootstrap_admin(self, name: str, record: AdminAccounts, adopt_existing: bool) -> None:
         existing = UserInfo.find(self.db, name)
         if existing is not None:
+            if adopt_existing:
+                record.add(name)
+            if name not in record.names():
+                raise AdminBootstrapError(
+                    f"the admin name {name!r} belongs to an account this hub did not create as "
+                    f"admin (a user's sign-up); refusing to make it admin. Set the admin name "
+                    f"back ({', '.join(sorted(record.names())) or 'the previous one'}), or "
+                    f"delete or rename the account {name!r} first (docs/security.md)"
+                )
             self.log.info("admin account %r exists; admin password: %s", name, self._where())
             return
         password = admin_password(
@@ -101,7 +149,23 @@ class StellarsAuthenticator(NativeAuthenticator):  # type: ignore[misc]
             )
         info.is_authorized = True
         self.db.commit()
+        record.add(name)
         self.log.info("admin account %r created; admin password: %s", name, password.where)
+
+    def _is_admin_name(self, username: str) -> bool:
+        name = self.normalize_username(username)
+        return name in {self.normalize_username(admin) for admin in self.admin_users}
+
+    def is_blocked(self, username: str) -> bool:
+        # No lockout per name for the admin: anyone could lock the admin out with five wrong
+        # passwords. The front door's limit per client bounds guessing instead.
+        if self._is_admin_name(username):
+            return False
+        return bool(super().is_blocked(username))
+
+    def add_login_attempt(self, username: str) -> None:
+        if not self._is_admin_name(username):
+            super().add_login_attempt(username)
 
     def _where(self) -> str:
         if self.admin_password_from_environment:
@@ -114,7 +178,7 @@ class StellarsAuthenticator(NativeAuthenticator):  # type: ignore[misc]
         # Sign-up never creates an admin account: the hub made it, and if it was deleted
         # the next start makes it again.
         name = self.normalize_username(username)
-        if name in {self.normalize_username(admin) for admin in self.admin_users}:
+        if self._is_admin_name(name):
             self.log.warning("sign-up under the admin name %r refused", name)
             return None
         return super().create_user(username, password, **kwargs)
@@ -128,9 +192,13 @@ def configure_auth(c: Config, settings: HubSettings, *, signup: SignupPolicy = S
     c.Authenticator.allow_all = True
     c.NativeAuthenticator.enable_signup = signup.enabled
     c.NativeAuthenticator.open_signup = signup.open_signup
-    if signup.minimum_password_length is not None:
-        c.NativeAuthenticator.minimum_password_length = signup.minimum_password_length
+    c.NativeAuthenticator.minimum_password_length = max(
+        MINIMUM_PASSWORD_LENGTH, signup.minimum_password_length or 0
+    )
+    # Refuse the passwords of NativeAuthenticator's list of common ones at sign-up.
+    c.NativeAuthenticator.check_common_password = True
     c.NativeAuthenticator.allowed_failed_logins = ALLOWED_FAILED_LOGINS
     c.NativeAuthenticator.seconds_before_next_try = SECONDS_BEFORE_NEXT_TRY
     c.StellarsAuthenticator.admin_password_from_environment = settings.admin_password
     c.StellarsAuthenticator.admin_password_file = str(settings.data_dir / ADMIN_PASSWORD_FILE)
+    c.StellarsAuthenticator.admin_accounts_file = str(settings.data_dir / ADMIN_ACCOUNTS_FILE)

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Final
 
 from traitlets.config import Config
 
 from stellars_hub.auth import configure_auth
+from stellars_hub.culling import activity_environment, configure_culling
+from stellars_hub.docker_profiles import configure_docker_profiles, load_profiles_file
 from stellars_hub.docker_spawner import configure_docker
+from stellars_hub.gpu.nvidia_smi import GpuInventory
 from stellars_hub.gpu.probe import decide_gpu, detect_docker_gpus
+from stellars_hub.landing import configure_landing
 from stellars_hub.settings import HubSettings, load_settings
 
 DATABASE_FILE: Final = "jupyterhub.sqlite"
@@ -34,19 +38,29 @@ def configure(c: Config, environ: Mapping[str, str] | None = None) -> HubSetting
     """Fill `c` from the environment; `SettingsError` when a setting is unusable."""
     settings = load_settings(os.environ if environ is None else environ)
     configure_hub(c, settings)
+    configure_landing(c, settings)
     if settings.spawner == "docker":
         configure_auth(c, settings)
+        probed: list[GpuInventory] = []
         gpu = decide_gpu(
             settings.gpu_mode,
             probe=partial(
-                detect_docker_gpus,
-                image=settings.autodetect_image,
-                timeout_s=settings.autodetect_timeout_s,
-                cache_dir=settings.data_dir,
+                _kept,
+                probed,
+                partial(
+                    detect_docker_gpus,
+                    image=settings.autodetect_image,
+                    timeout_s=settings.autodetect_timeout_s,
+                    cache_dir=settings.data_dir,
+                ),
             ),
         )
         log.info("GPU for labs: %s (%s)", "on" if gpu.enabled else "off", gpu.reason)
         configure_docker(c, settings, gpu=gpu)
+        _configure_docker_profiles(c, settings, inventory=probed[0] if probed else None)
+        # Culling: IDLE_CULLER_* on Compose, spec.culling (settings.json) on Kubernetes.
+        culling = settings.culling
+        c.DockerSpawner.environment.update(activity_environment(culling))
     else:
         # Imported here so the Compose path never loads the Kubernetes client.
         from stellars_hub.kube_settings import load_lab_settings  # noqa: PLC0415
@@ -55,7 +69,28 @@ def configure(c: Config, environ: Mapping[str, str] | None = None) -> HubSetting
         lab = load_lab_settings(settings.hub_settings_path)
         configure_auth(c, settings, signup=lab.signup)
         configure_kubernetes(c, settings, lab)
+        culling = lab.culling
+        c.KubeSpawner.environment.update(activity_environment(culling))
+    # The culler runs in the hub's container or pod and reaches the hub's API there.
+    hub_api_url = f"http://127.0.0.1:{HUB_PORT}{settings.base_url}hub/api"
+    configure_culling(c, culling, hub_api_url=hub_api_url)
     return settings
+
+
+def _kept(into: list[GpuInventory], probe: Callable[[], GpuInventory]) -> GpuInventory:
+    """Run the probe and keep its inventory: the GPU profiles are made from it."""
+    into.append(probe())
+    return into[-1]
+
+
+def _configure_docker_profiles(
+    c: Config, settings: HubSettings, *, inventory: GpuInventory | None
+) -> None:
+    admin, problems = load_profiles_file(settings.profiles_file)
+    for problem in problems:
+        log.warning("Profile left out: %s", problem)
+    offered = configure_docker_profiles(c, admin=admin, inventory=inventory)
+    log.info("Spawn profiles: %s", ", ".join(p.slug for p in offered) or "none (one lab shape)")
 
 
 def configure_hub(c: Config, settings: HubSettings) -> None:

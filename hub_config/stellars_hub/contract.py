@@ -54,7 +54,8 @@ def _reader(document: Any, source: str) -> JsonReader:
 class SignupPolicy:
     """Who may register: sign-up on, each account approved by the admin (the seed's policy).
 
-    `None` keeps NativeAuthenticator's own minimum password length.
+    `None` keeps the hub's floor (8, `auth.MINIMUM_PASSWORD_LENGTH`); a smaller value is raised
+    to it.
     """
 
     enabled: bool = True
@@ -75,6 +76,41 @@ class SignupPolicy:
             enabled=reader.boolean("enabled", default.enabled),
             open_signup=reader.boolean("openSignup", default.open_signup),
             minimum_password_length=reader.optional_integer("minimumPasswordLength", minimum=1),
+        )
+
+
+@dataclass(frozen=True)
+class CullingPolicy:
+    """Idle culling: stop labs idle for `timeout` seconds, checked every `every` seconds.
+
+    `max_age` > 0 also stops labs that have run that long, busy or not; `users` also deletes
+    idle hub users (their accounts and volumes stay). Off unless asked for (both paths).
+    """
+
+    enabled: bool = False
+    timeout: int = 86400
+    every: int = 600
+    max_age: int = 0
+    users: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "enabled": self.enabled,
+            "timeout": self.timeout,
+            "every": self.every,
+            "maxAge": self.max_age,
+            "users": self.users,
+        }
+
+    @classmethod
+    def read(cls, reader: JsonReader) -> CullingPolicy:
+        default = cls()
+        return cls(
+            enabled=reader.boolean("enabled", default.enabled),
+            timeout=reader.integer("timeout", default.timeout, minimum=1),
+            every=reader.integer("every", default.every, minimum=1),
+            max_age=reader.integer("maxAge", default.max_age, minimum=0),
+            users=reader.boolean("users", default.users),
         )
 
 
@@ -128,7 +164,14 @@ class LabSettings:
     extra_env: Mapping[str, str] = field(default_factory=dict)
     start_timeout: int = DEFAULT_START_TIMEOUT
     labels: Mapping[str, str] = field(default_factory=dict)
+    # /dev/shm of each lab (a Kubernetes quantity); None: the container runtime's small default.
+    shm_size: str | None = None
+    # Pod volume and volume mount objects, passed to KubeSpawner as they are (checked by the
+    # operator against spec.user).
+    extra_volumes: tuple[Mapping[str, Any], ...] = ()
+    extra_volume_mounts: tuple[Mapping[str, Any], ...] = ()
     signup: SignupPolicy = field(default_factory=SignupPolicy)
+    culling: CullingPolicy = field(default_factory=CullingPolicy)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -142,7 +185,11 @@ class LabSettings:
             "extraEnv": dict(sorted(self.extra_env.items())),
             "startTimeout": self.start_timeout,
             "signup": self.signup.to_json(),
+            "culling": self.culling.to_json(),
             "labels": dict(self.labels),
+            "shmSize": self.shm_size,
+            "extraVolumes": [dict(volume) for volume in self.extra_volumes],
+            "extraVolumeMounts": [dict(mount) for mount in self.extra_volume_mounts],
         }
 
     @classmethod
@@ -162,7 +209,11 @@ class LabSettings:
             extra_env=reader.strings("extraEnv"),
             start_timeout=reader.integer("startTimeout", DEFAULT_START_TIMEOUT, minimum=1),
             labels=reader.strings("labels"),
+            shm_size=reader.optional_text("shmSize"),
+            extra_volumes=reader.objects("extraVolumes"),
+            extra_volume_mounts=reader.objects("extraVolumeMounts"),
             signup=SignupPolicy.read(reader.child("signup")),
+            culling=CullingPolicy.read(reader.child("culling")),
         )
 
 

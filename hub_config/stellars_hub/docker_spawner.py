@@ -11,9 +11,11 @@ from typing import Any, Final
 
 import docker.errors
 from dockerspawner import DockerSpawner
+from traitlets import Bool, Dict, List, Unicode
 from traitlets.config import Config
 
 from stellars_hub.contract import GpuPlacement
+from stellars_hub.docker_profiles import PROFILE_TRAITS, docker_profile_traits
 from stellars_hub.gpu.probe import ALL_GPUS
 from stellars_hub.lab import (
     SHARED_DIR,
@@ -22,14 +24,18 @@ from stellars_hub.lab import (
     gpu_environment,
     service_environment,
 )
+from stellars_hub.metadata_block import block_metadata
 from stellars_hub.names import safe_name
-from stellars_hub.settings import HubSettings
+from stellars_hub.profile_choice import chosen_profile
+from stellars_hub.profiles import Profile, profiles_from_json
+from stellars_hub.settings import HubSettings, LabLimits, LabVolume
 
 # The seed's names; `{username}` is the user's safe name (DockerSpawner.escape below).
 CONTAINER_NAME_TEMPLATE: Final = "jupyterlab-{username}"
 SHARED_VOLUME: Final = "jupyterhub_shared"
 # The seed's lab image is large; its first pull on a fresh host takes minutes.
 START_TIMEOUT_S: Final = 300
+DEFAULT_SHM_BYTES: Final = 1024**3
 
 
 class LabImageUnavailableError(Exception):
@@ -64,14 +70,83 @@ class StellarsDockerSpawner(DockerSpawner):  # type: ignore[misc]
             return
         await super().stop(now=now)
 
+    # The metadata block (metadata_block.py): on unless DOCKER_LAB_BLOCK_METADATA=0.
+    isolate_from_metadata = Bool(
+        True, config=True, help="Route 169.254.169.254 nowhere in each lab."
+    )
+    metadata_helper_image = Unicode(
+        "", config=True, help="Image with `ip` that adds the route (the hub's own)."
+    )
 
-def docker_volumes() -> dict[str, str]:
-    """Volume name template -> mount point: three per user plus the shared one."""
-    volumes = {
+    async def start_object(self) -> None:
+        await super().start_object()
+        if not self.isolate_from_metadata:
+            return
+        try:
+            await block_metadata(
+                self.docker, lab_container_id=self.container_id, image=self.metadata_helper_image
+            )
+        except Exception:
+            # Fail closed: a lab that could reach the metadata address never gets a route.
+            await self.stop_object()
+            raise
+
+    # Spawn profiles (docker_profiles.py): the offered list, fixed at start-up.
+    profile_documents = List(Dict(), config=True, help="Offered profiles (profiles_to_json).")
+    gpus_detected = Bool(False, config=True, help="The GPUs of the profiles were probed.")
+
+    def offered_profiles(self) -> tuple[Profile, ...]:
+        return profiles_from_json(list(self.profile_documents), source="profile_documents")
+
+    async def start(self, *args: Any, **kwargs: Any) -> Any:
+        profile = chosen_profile(self)
+        if profile is not None:
+            # The configured values, kept once: each spawn starts from them, not the last one's.
+            if not hasattr(self, "_profile_base"):
+                self._profile_base = {name: getattr(self, name) for name in PROFILE_TRAITS}
+            traits = docker_profile_traits(
+                profile, base=self._profile_base, detected=self.gpus_detected
+            )
+            for name, value in traits.items():
+                setattr(self, name, value)
+        return await super().start(*args, **kwargs)
+
+
+def docker_volumes(extra: tuple[LabVolume, ...] = ()) -> dict[str, Any]:
+    """Volume name template -> mount point: three per user, the shared one, then
+    DOCKER_LAB_EXTRA_VOLUMES (a name or a host path; read-only ones with mode ro)."""
+    volumes: dict[str, Any] = {
         f"{CONTAINER_NAME_TEMPLATE}_{suffix}": mount_point for suffix, mount_point in USER_VOLUMES
     }
     volumes[SHARED_VOLUME] = SHARED_DIR
+    for volume in extra:
+        mode = "ro" if volume.read_only else "rw"
+        volumes[volume.source] = {"bind": volume.target, "mode": mode}
     return volumes
+
+
+def shm_size(settings: HubSettings) -> int:
+    """/dev/shm in bytes: DOCKER_LAB_SHM_SIZE, else half the lab's memory limit (Linux's own
+    default is half the RAM), else 1 GiB for a lab without a memory limit."""
+    return settings.lab_shm_bytes or settings.lab_limits.memory_bytes // 2 or DEFAULT_SHM_BYTES
+
+
+def confinement(limits: LabLimits) -> dict[str, Any]:
+    """Host-config keys that bound one lab: memory (no swap beyond it), processes, privileges.
+
+    The lab image runs as its own non-root user from the first process, so it needs no
+    capability at all; `no-new-privileges` keeps set-uid programs (sudo) from gaining any.
+    """
+    host_config: dict[str, Any] = {
+        "security_opt": ["no-new-privileges"],
+        "cap_drop": ["ALL"],
+    }
+    if limits.memory_bytes:
+        # Equal to the memory limit: a lab past it is killed instead of swapping the host.
+        host_config["memswap_limit"] = limits.memory_bytes
+    if limits.pids:
+        host_config["pids_limit"] = limits.pids
+    return host_config
 
 
 def docker_spawner_traits(settings: HubSettings, *, gpu: GpuPlacement) -> dict[str, Any]:
@@ -87,13 +162,20 @@ def docker_spawner_traits(settings: HubSettings, *, gpu: GpuPlacement) -> dict[s
         "use_internal_ip": True,
         "name_template": CONTAINER_NAME_TEMPLATE,
         "escape": safe_name,
-        "volumes": docker_volumes(),
+        "volumes": docker_volumes(settings.lab_extra_volumes),
         "notebook_dir": WORKSPACE_DIR,
         "extra_create_kwargs": {"working_dir": WORKSPACE_DIR},
         # Containers go when stopped; the named volumes stay.
         "remove": True,
         "environment": environment,
-        "extra_host_config": {"device_requests": [dict(ALL_GPUS)]} if gpu.enabled else {},
+        "extra_host_config": {
+            **confinement(settings.lab_limits),
+            "shm_size": shm_size(settings),
+            **({"device_requests": [dict(ALL_GPUS)]} if gpu.enabled else {}),
+        },
+        # None: no limit (0 in the settings).
+        "mem_limit": settings.lab_limits.memory_bytes or None,
+        "cpu_limit": settings.lab_limits.cpus or None,
         "start_timeout": START_TIMEOUT_S,
     }
 
@@ -104,3 +186,5 @@ def configure_docker(c: Config, settings: HubSettings, *, gpu: GpuPlacement) -> 
     for name, value in docker_spawner_traits(settings, gpu=gpu).items():
         setattr(c.DockerSpawner, name, value)
     c.JupyterHub.hub_connect_url = settings.hub_connect_url
+    c.StellarsDockerSpawner.isolate_from_metadata = settings.block_metadata
+    c.StellarsDockerSpawner.metadata_helper_image = settings.hub_image

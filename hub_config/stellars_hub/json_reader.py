@@ -91,6 +91,13 @@ class JsonReader:
             raise self.error(key, value, "an object of string values")
         return {str(name): str(item) for name, item in value.items()}
 
+    def texts(self, key: str) -> tuple[str, ...]:
+        """A list of non-empty strings (unset: empty)."""
+        value = self._get(key, [])
+        if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
+            raise self.error(key, value, "a list of non-empty strings")
+        return tuple(value)
+
     def objects(self, key: str) -> tuple[dict[str, Any], ...]:
         value = self._get(key, [])
         if not isinstance(value, list) or not all(isinstance(item, Mapping) for item in value):

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from stellars_hub.contract import ContractError, GpuPlacement, LabSettings
+from stellars_hub.profiles import PROFILES_KEY, Profile, ProfileError, profiles_from_json
 from stellars_hub.settings import SettingsError
 
 
@@ -48,3 +49,13 @@ def read_gpu_placement(path: Path) -> GpuPlacement:
         return GpuPlacement.from_json(document, source=str(path))
     except ContractError as error:
         return GpuPlacement.disabled(f"ignored: {error}")
+
+
+def read_profiles(path: Path) -> tuple[Profile, ...]:
+    """The spawn profiles in `gpu.json`; none (one lab shape for all) when it has none or
+    cannot be read: a form is never built from a file the hub could not understand."""
+    try:
+        document = json.loads(path.read_text())
+        return profiles_from_json(document.get(PROFILES_KEY) or [], source=str(path))
+    except (OSError, json.JSONDecodeError, AttributeError, ProfileError):
+        return ()

@@ -20,13 +20,16 @@ from traitlets import Dict, List, Unicode
 from traitlets.config import Config
 
 from stellars_hub.contract import LabSettings
-from stellars_hub.kube_settings import read_gpu_placement
+from stellars_hub.kube_profiles import apply_profile
+from stellars_hub.kube_settings import read_gpu_placement, read_profiles
 from stellars_hub.kube_spawner_config import (
     apply_gpu_placement,
     kube_spawner_traits,
     user_claims,
 )
 from stellars_hub.names import safe_name
+from stellars_hub.profile_choice import chosen_profile, configure_profile_choice
+from stellars_hub.profiles import Profile
 from stellars_hub.settings import DEFAULT_GPU_SETTINGS_PATH, HubSettings
 
 _USERNAME_FIELD: Final = re.compile(r"(?<!\{)\{username\}(?!\})")
@@ -56,8 +59,27 @@ class StellarsKubeSpawner(KubeSpawner):  # type: ignore[misc]
         await self._ensure_user_claims()
         await maybe_future(super().run_pre_spawn_hook())
 
+    def offered_profiles(self) -> tuple[Profile, ...]:
+        """The operator's current list (it follows the nodes): read at every form and spawn."""
+        return read_profiles(Path(self.gpu_settings_path))
+
+    async def load_user_options(self) -> None:
+        # The profile was checked and kept by `apply_user_options` (profile_choice.py);
+        # KubeSpawner's own profile_list is not used.
+        return None
+
     async def get_pod_manifest(self) -> Any:
         pod = await super().get_pod_manifest()
+        profile = chosen_profile(self)
+        if profile is not None:
+            self.log.info(
+                "Profile for %s/%s: %s (%d GPU)",
+                self.namespace,
+                self.pod_name,
+                profile.slug,
+                profile.gpus,
+            )
+            return apply_profile(pod, profile)
         placement = read_gpu_placement(Path(self.gpu_settings_path))
         self.log.info(
             "GPU for %s/%s: %s (%s)",
@@ -99,6 +121,7 @@ def configure_kubernetes(c: Config, settings: HubSettings, lab: LabSettings) -> 
         for claim in user_claims(lab)
     ]
     c.StellarsKubeSpawner.user_claim_labels = dict(lab.labels)
+    configure_profile_choice(c, "StellarsKubeSpawner")
     c.JupyterHub.hub_connect_url = settings.hub_connect_url
     c.ConfigurableHTTPProxy.should_start = False
     c.ConfigurableHTTPProxy.api_url = settings.proxy_api_url

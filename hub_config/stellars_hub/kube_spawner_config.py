@@ -22,6 +22,7 @@ from stellars_hub.lab import (
     LAB_GID,
     LAB_UID,
     SHARED_DIR,
+    SHM_DIR,
     USER_VOLUMES,
     WORKSPACE_DIR,
     gpu_environment,
@@ -32,6 +33,7 @@ from stellars_hub.settings import HubSettings
 COMPONENT_KEY: Final = "app.kubernetes.io/component"
 SINGLEUSER: Final = "singleuser"
 SHARED_VOLUME: Final = "shared"
+SHM_VOLUME: Final = "shm"
 
 # What PodSecurity "restricted" asks of every container.
 RESTRICTED_CONTAINER: Final = {
@@ -92,6 +94,15 @@ def _volumes(lab: LabSettings) -> tuple[list[dict[str, Any]], list[dict[str, Any
             {"name": SHARED_VOLUME, "persistentVolumeClaim": {"claimName": lab.shared_claim}}
         )
         mounts.append({"name": SHARED_VOLUME, "mountPath": SHARED_DIR})
+    if lab.shm_size:
+        # Memory-backed, sized: `df /dev/shm` in the lab shows this size, and what is written
+        # there counts against the lab's memory limit.
+        volumes.append(
+            {"name": SHM_VOLUME, "emptyDir": {"medium": "Memory", "sizeLimit": lab.shm_size}}
+        )
+        mounts.append({"name": SHM_VOLUME, "mountPath": SHM_DIR})
+    volumes += [dict(volume) for volume in lab.extra_volumes]
+    mounts += [dict(mount) for mount in lab.extra_volume_mounts]
     return volumes, mounts
 
 

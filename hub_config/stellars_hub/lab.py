@@ -11,6 +11,7 @@ HOME_DIR: Final = "/home"
 WORKSPACE_DIR: Final = "/home/lab/workspace"
 CACHE_DIR: Final = "/home/lab/.cache"
 SHARED_DIR: Final = "/mnt/shared"
+SHM_DIR: Final = "/dev/shm"
 
 # The lab image's user and group (stellars-jupyterlab-ds and the test image alike).
 LAB_UID: Final = 1000

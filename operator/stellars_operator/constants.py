@@ -25,6 +25,9 @@ SETTINGS_DIR: Final = "/etc/stellars"
 SETTINGS_FILE: Final = "settings.json"
 GPU_SETTINGS_DIR: Final = "/etc/stellars/gpu"
 GPU_SETTINGS_FILE: Final = "gpu.json"
+# spec.hub.extraConfig: `<hub>-config` keys `extra-config.<name>.py`, files `<name>.py` here.
+EXTRA_CONFIG_DIR: Final = "/etc/stellars/extra-config"
+EXTRA_CONFIG_KEY_PREFIX: Final = "extra-config."
 
 # Keys of the `<hub>-secrets` Secret.
 SECRET_COOKIE: Final = "cookie-secret"  # noqa: S105 (a key name)
@@ -33,6 +36,8 @@ SECRET_ADMIN_PASSWORD: Final = "admin-password"  # noqa: S105
 
 # The annotation on the hub pod template whose change rolls the hub.
 CONFIG_HASH_ANNOTATION: Final = "stellars.io/config-hash"
+# On the hub's and the proxy's pod templates: a Secret change rolls both together.
+SECRETS_HASH_ANNOTATION: Final = "stellars.io/secrets-hash"
 # The annotation on every applied child: the hash of the manifest the operator last applied
 # (drift.py), so a field the operator stops rendering is noticed even after a restart.
 MANIFEST_HASH_ANNOTATION: Final = "stellars.io/manifest-hash"

@@ -174,14 +174,28 @@ def node_essentials(node: Mapping[str, Any]) -> dict[str, Any]:
                 for c in status.get("conditions") or []
                 if c.get("type") == "Ready"
             ],
+            # Not GPU data, but the labs' egress policy needs the nodes' own addresses.
+            "addresses": [
+                {"type": a.get("type"), "address": a.get("address")}
+                for a in status.get("addresses") or []
+                if a.get("type") in ("InternalIP", "ExternalIP")
+            ],
         },
     }
 
 
+def is_gpu_taint(taint: Mapping[str, str]) -> bool:
+    """A taint that keeps non-GPU pods off a GPU node (nvidia.com/gpu on GKE and EKS, `sku=gpu`
+    on AKS, MIG resources): labs that ask for a GPU tolerate those. Any other taint (a team's
+    `dedicated=...`) is the admin's decision: `spec.gpu.tolerations` tolerates it explicitly."""
+    key, value = taint.get("key", ""), taint.get("value", "")
+    return is_gpu_resource(key) or key.endswith("/gpu") or "gpu" in value.lower().split("-")
+
+
 def tolerations_for(taints: Iterable[Mapping[str, str]]) -> list[dict[str, str]]:
-    """Tolerations that let a pod land on nodes with these taints, deduplicated and sorted."""
+    """Tolerations for the GPU taints among these, deduplicated and sorted."""
     seen: dict[tuple[str, str, str], dict[str, str]] = {}
-    for taint in taints:
+    for taint in (t for t in taints if is_gpu_taint(t)):
         key, value, effect = taint.get("key", ""), taint.get("value", ""), taint.get("effect", "")
         toleration = {"key": key, "operator": "Equal", "value": value, "effect": effect}
         if not value:

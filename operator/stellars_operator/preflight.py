@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from stellars_operator.kube import KubeClient, resource_path
-from stellars_operator.labels import ChildNames
+from stellars_operator.labels import MANAGED_BY, ChildNames
 from stellars_operator.spec import Hub, SpecError
 
 
@@ -52,9 +53,42 @@ def check_references(kube: KubeClient, hub: Hub) -> list[SpecError]:
     return problems
 
 
+class SecretsError(ValueError):
+    """`<hub>-secrets` cannot be used or completed; the message says why and what to do."""
+
+
 def read_secret_values(kube: KubeClient, hub: Hub) -> dict[str, str]:
     """The current values of `<hub>-secrets` (empty when it does not exist yet)."""
-    path = resource_path("v1", "Secret", namespace=hub.namespace, name=ChildNames(hub.name).secret)
+    name = ChildNames(hub.name).secret
+    path = resource_path("v1", "Secret", namespace=hub.namespace, name=name)
     secret: dict[str, Any] = kube.get(path) or {}
-    data = secret.get("data") or {}
-    return {key: base64.b64decode(value).decode() for key, value in data.items()}
+    values = {}
+    for key, value in (secret.get("data") or {}).items():
+        try:
+            values[key] = base64.b64decode(value).decode()
+        except (ValueError, UnicodeDecodeError) as error:
+            raise SecretsError(
+                f"Secret {hub.namespace}/{name} key {key!r} is not UTF-8 text ({error})"
+            ) from error
+    return values
+
+
+def check_nothing_minted_over_data(
+    kube: KubeClient, hub: Hub, *, existing: Mapping[str, str], needed: Iterable[str]
+) -> None:
+    """Refuse to generate new secret values once the hub has data: the hub and its sessions
+    were made with the old ones (and the hub's database holds the admin's first password)."""
+    missing = sorted(key for key in needed if not existing.get(key))
+    names = ChildNames(hub.name)
+    claim = kube.get(
+        resource_path("v1", "PersistentVolumeClaim", namespace=hub.namespace, name=names.hub_data)
+    )
+    if not missing or claim is None or (claim.get("status") or {}).get("phase") != "Bound":
+        return
+    raise SecretsError(
+        f"Secret {hub.namespace}/{names.secret} lacks {', '.join(missing)} while the hub's data "
+        f"volume {names.hub_data} exists: new values are not generated over existing data. "
+        f"Restore the Secret (labelled app.kubernetes.io/instance={hub.name}, "
+        f"app.kubernetes.io/managed-by={MANAGED_BY}), or create it with new values "
+        f"(docs/security.md, 'Lost hub secrets')"
+    )

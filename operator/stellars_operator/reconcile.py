@@ -16,17 +16,26 @@ from typing import Any
 from kubernetes.client.exceptions import ApiException
 
 from stellars_operator import gpu as gpu_detection
-from stellars_operator.apply import apply_child, apply_children, prune_children
-from stellars_operator.credentials import complete_secret_values
+from stellars_operator.apply import api_error, apply_child, apply_children, prune_children
+from stellars_operator.credentials import GENERATORS, complete_secret_values
 from stellars_operator.kube import KubeClient, resource_path
 from stellars_operator.labels import ChildNames
-from stellars_operator.preflight import check_references, read_secret_values
+from stellars_operator.placement import check_placement
+from stellars_operator.preflight import (
+    SecretsError,
+    check_nothing_minted_over_data,
+    check_references,
+    read_secret_values,
+)
 from stellars_operator.render import render_children
 from stellars_operator.render.config import render_gpu_config
+from stellars_operator.render.network import node_addresses
+from stellars_operator.settings import DEFAULTS, OperatorSettings
 from stellars_operator.spec import Hub, SpecError, check_hub, parse_hub
 from stellars_operator.status import (
     DeploymentState,
     Observation,
+    gpu_status,
     gpu_status_patch,
     render_status,
     status_patch,
@@ -45,10 +54,6 @@ class Outcome:
     pruned: Sequence[str] = field(default_factory=list)
 
 
-def _api_error(error: ApiException) -> str:
-    return f"API {error.status} {error.reason}: {(error.body or '')[:300]}"
-
-
 def observe(
     kube: KubeClient, hub: Hub, decision: gpu_detection.GpuDecision, **extra: Any
 ) -> Observation:
@@ -61,7 +66,12 @@ def observe(
 
 
 def reconcile(
-    kube: KubeClient, body: Mapping[str, Any], *, nodes: Sequence[Mapping[str, Any]], now: str
+    kube: KubeClient,
+    body: Mapping[str, Any],
+    *,
+    nodes: Sequence[Mapping[str, Any]],
+    now: str,
+    settings: OperatorSettings = DEFAULTS,
 ) -> Outcome:
     previous = body.get("status") or {}
     try:
@@ -71,7 +81,7 @@ def reconcile(
         hub = parse_hub({**body, "spec": {}})
         problems: list[SpecError] = [error]
     else:
-        problems = check_hub(hub)
+        problems = [*check_placement(body, settings.namespace), *check_hub(hub)]
     decision = gpu_detection.decide(nodes, hub.spec.gpu)
     where = f"{hub.namespace}/{hub.name}"
     try:
@@ -81,13 +91,27 @@ def reconcile(
             logger.warning("%s: not applied, spec problems: %s", where, problems)
             seen = observe(kube, hub, decision, problems=problems)
             return Outcome(render_status(hub, seen, previous=previous, now=now), problems=problems)
-        values = complete_secret_values(read_secret_values(kube, hub))
-        desired = render_children(hub, secret_values=values, gpu=decision)
-        apply_children(kube, desired)
+        try:
+            existing = read_secret_values(kube, hub)
+            check_nothing_minted_over_data(kube, hub, existing=existing, needed=GENERATORS)
+        except SecretsError as error:
+            logger.error("%s: %s", where, error)
+            seen = observe(kube, hub, decision, apply_error=str(error))
+            status = render_status(hub, seen, previous=previous, now=now)
+            return Outcome(status, apply_error=str(error))
+        values = complete_secret_values(existing)
+        desired = render_children(
+            hub,
+            secret_values=values,
+            gpu=decision,
+            node_addresses=node_addresses(nodes),
+            hub_cluster_role=settings.hub_cluster_role,
+        )
+        report = apply_children(kube, hub, desired)
         pruned = prune_children(kube, hub, desired)
-        seen = observe(kube, hub, decision)
+        seen = observe(kube, hub, decision, apply_error=report.error())
     except ApiException as error:
-        message = _api_error(error)
+        message = api_error(error)
         logger.error("%s: apply failed: %s", where, message)
         seen = Observation(
             hub=DeploymentState(name="", exists=False, available=False, message=""),
@@ -97,7 +121,8 @@ def reconcile(
         )
         status = render_status(hub, seen, previous=previous, now=now)
         return Outcome(status, apply_error=message)
-    return Outcome(render_status(hub, seen, previous=previous, now=now), pruned=pruned)
+    status = render_status(hub, seen, previous=previous, now=now)
+    return Outcome(status, apply_error=seen.apply_error, pruned=pruned)
 
 
 def hub_path(namespace: str, name: str) -> str:
@@ -130,7 +155,7 @@ def refresh_gpu(
         return None
     previous = body.get("status") or {}
     decision = gpu_detection.decide(nodes, hub.spec.gpu)
-    if previous.get("gpu") == decision.to_status():
+    if previous.get("gpu") == gpu_status(hub, decision):
         return None
     apply_child(kube, render_gpu_config(hub, gpu=decision))
     path = resource_path(

@@ -21,11 +21,21 @@ from stellars_hub.contract import (
     DEFAULT_NOTEBOOK_IMAGE,
     DEFAULT_PULL_POLICY,
     DEFAULT_START_TIMEOUT,
+    CullingPolicy,
     GpuMode,
     UserStorage,
 )
 from stellars_hub.json_reader import JsonReader
 from stellars_operator.model_reader import read_model
+from stellars_operator.spec_lab import (
+    HubProcessSpec,
+    NetworkSpec,
+    UserSpec,
+    check_egress,
+    check_extra_config,
+    check_shm,
+    check_user,
+)
 
 DEFAULT_HUB_IMAGE = "stellars/stellars-jupyterhub-ds:0.1.0"
 # The users' claim sizes: the same defaults as the hub's side of the contract.
@@ -91,6 +101,8 @@ class GpuSpec:
     per_user: int = 1
     node_selector: Mapping[str, str] = field(default_factory=dict)
     tolerations: tuple[Mapping[str, Any], ...] = ()
+    # "auto": spawn profiles generated from the nodes' GPUs; "off": only spec.profiles.
+    profiles: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -112,7 +124,16 @@ class Resources:
 HUB_RESOURCES = Resources(
     requests={"cpu": "100m", "memory": "256Mi"}, limits={"cpu": "1", "memory": "1Gi"}
 )
-USER_RESOURCES = Resources(
+
+
+@dataclass(frozen=True)
+class UserResources(Resources):
+    """A lab's resources, plus the size of its /dev/shm (None: half of limits.memory)."""
+
+    shm: str | None = None
+
+
+USER_RESOURCES = UserResources(
     requests={"cpu": "100m", "memory": "256Mi"}, limits={"cpu": "2", "memory": "2Gi"}
 )
 
@@ -140,14 +161,23 @@ class HubSpec:
     base_url: str = "/jupyterhub"
     admin: AdminSpec = field(default_factory=AdminSpec)
     signup: SignupSpec = field(default_factory=SignupSpec)
+    # spec.culling is the contract's own shape: the hub reads it back from settings.json.
+    culling: CullingPolicy = field(default_factory=CullingPolicy)
     storage: StorageSpec = field(default_factory=StorageSpec)
     gpu: GpuSpec = field(default_factory=GpuSpec)
     services: ServicesSpec = field(default_factory=ServicesSpec)
     hub_resources: Resources = field(default=HUB_RESOURCES, metadata={"key": "resources.hub"})
-    user_resources: Resources = field(default=USER_RESOURCES, metadata={"key": "resources.user"})
+    user_resources: UserResources = field(
+        default=USER_RESOURCES, metadata={"key": "resources.user"}
+    )
     exposure: ExposureSpec = field(default_factory=ExposureSpec)
     extra_env: Mapping[str, str] = field(default_factory=dict)
     start_timeout: int = DEFAULT_START_TIMEOUT
+    user: UserSpec = field(default_factory=UserSpec)
+    network: NetworkSpec = field(default_factory=NetworkSpec)
+    hub: HubProcessSpec = field(default_factory=HubProcessSpec)
+    # Read one by one by `stellars_operator.profiles`: a bad entry is left out, not fatal.
+    profiles: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def base_path(self) -> str:
@@ -208,13 +238,37 @@ def _quantity_order(resources: Resources, path: str) -> list[SpecError]:
         except ValueError:
             problems.append(SpecError(f"{path}.{key}", "is not a Kubernetes quantity"))
             continue
-        if request > limit:
+        if limit <= 0:
+            problems.append(SpecError(f"{path}.limits.{key}", "must be more than 0"))
+        elif request > limit:
             problems.append(
                 SpecError(
                     f"{path}.requests.{key}",
                     f"request {resources.requests[key]} exceeds limit {resources.limits[key]}",
                 )
             )
+    return problems
+
+
+def _storage_sizes(storage: StorageSpec) -> list[SpecError]:
+    """Sizes a claim could never be made with (the hub would be Ready, every spawn fail)."""
+    sizes = {
+        "spec.storage.home": storage.home,
+        "spec.storage.workspace": storage.workspace,
+        "spec.storage.cache": storage.cache,
+        "spec.storage.hubData": storage.hub_data,
+    }
+    if storage.shared.enabled and not storage.shared.existing_claim:
+        sizes["spec.storage.shared.size"] = storage.shared.size
+    problems = []
+    for path, size in sizes.items():
+        try:
+            positive = quantity(str(size)) > 0
+        except ValueError:
+            problems.append(SpecError(path, "is not a Kubernetes quantity"))
+            continue
+        if not positive:
+            problems.append(SpecError(path, f"must be more than 0 (is {size})"))
     return problems
 
 
@@ -233,6 +287,14 @@ def check_hub(hub: Hub) -> list[SpecError]:
         problems.append(SpecError("spec.baseUrl", "must start with /"))
     problems += _quantity_order(spec.hub_resources, "spec.resources.hub")
     problems += _quantity_order(spec.user_resources, "spec.resources.user")
+    problems += _storage_sizes(spec.storage)
+    lab_problems = [
+        *check_shm(spec.user_resources.shm, spec.user_resources.limits["memory"]),
+        *check_user(spec.user),
+        *check_egress(spec.network.egress),
+        *check_extra_config(spec.hub.extra_config),
+    ]
+    problems += [SpecError(where, message) for where, message in lab_problems]
     ingress = spec.exposure.ingress
     if ingress.enabled and not ingress.host:
         problems.append(

@@ -16,6 +16,7 @@ from typing import Any
 from stellars_operator.constants import SECRET_ADMIN_PASSWORD
 from stellars_operator.gpu import GpuDecision
 from stellars_operator.labels import ChildNames
+from stellars_operator.profiles import hub_profiles, profiles_status
 from stellars_operator.spec import Hub, SpecError
 
 PHASES = ("Pending", "Progressing", "Ready", "Degraded")
@@ -106,7 +107,32 @@ def desired_conditions(hub: Hub, seen: Observation) -> list[dict[str, Any]]:
         ready = _condition("Ready", True, "HubAndProxyAvailable", message, generation=gen)
         progressing = _condition("Progressing", False, "RolloutComplete", message, generation=gen)
 
-    return [ready, progressing, degraded, gpu_condition(hub, seen.gpu)]
+    return [ready, progressing, degraded, gpu_condition(hub, seen.gpu), exposure_condition(hub)]
+
+
+def exposure_condition(hub: Hub) -> dict[str, Any]:
+    """InsecureExposure: whether the login page is reachable from outside the cluster in clear
+    text (an Ingress without TLS, or the proxy's own plain-HTTP port on a NodePort or
+    LoadBalancer Service). A warning: the hub works, passwords cross the network readable."""
+    exposure = hub.spec.exposure
+    gen = hub.generation
+    if exposure.service_type in ("NodePort", "LoadBalancer"):
+        message = (
+            f"spec.exposure.serviceType {exposure.service_type} serves the login page over plain "
+            "HTTP: terminate TLS in front of it, or use ClusterIP with an Ingress with TLS"
+        )
+        return _condition("InsecureExposure", True, "PlainHTTPService", message, generation=gen)
+    if exposure.ingress.enabled and not exposure.ingress.tls_secret_name:
+        message = (
+            f"the Ingress for {exposure.ingress.host} has no TLS: passwords cross the network "
+            "readable; set spec.exposure.ingress.tlsSecretName"
+        )
+        return _condition("InsecureExposure", True, "PlainHTTPIngress", message, generation=gen)
+    if exposure.ingress.enabled:
+        message = f"the Ingress serves {exposure.ingress.host} with TLS"
+        return _condition("InsecureExposure", False, "IngressTLS", message, generation=gen)
+    message = "reachable inside the cluster only (ClusterIP, no Ingress)"
+    return _condition("InsecureExposure", False, "ClusterInternal", message, generation=gen)
 
 
 def gpu_condition(hub: Hub, gpu: GpuDecision) -> dict[str, Any]:
@@ -149,11 +175,22 @@ def hub_url(hub: Hub) -> str:
     return f"http://{ChildNames(hub.name).proxy_public}.{hub.namespace}.svc{path}"
 
 
+# The hub sets the admin's password when it creates the account; later it is the account's own.
+FIRST_START_NOTE = (
+    "used once, when the hub creates the admin account at its first start; changing it later "
+    "does not change the account's password (change that in the hub, /hub/change-password)"
+)
+
+
 def admin_password_location(hub: Hub) -> dict[str, str]:
     ref = hub.spec.admin.password_secret_ref
     if ref is not None:
-        return {"secretName": ref.name, "key": ref.key}
-    return {"secretName": ChildNames(hub.name).secret, "key": SECRET_ADMIN_PASSWORD}
+        return {"secretName": ref.name, "key": ref.key, "note": FIRST_START_NOTE}
+    return {
+        "secretName": ChildNames(hub.name).secret,
+        "key": SECRET_ADMIN_PASSWORD,
+        "note": FIRST_START_NOTE,
+    }
 
 
 def render_status(
@@ -165,7 +202,7 @@ def render_status(
         "observedGeneration": hub.generation,
         "url": hub_url(hub),
         "adminPassword": admin_password_location(hub),
-        "gpu": seen.gpu.to_status(),
+        "gpu": gpu_status(hub, seen.gpu),
         "conditions": merge_conditions(
             previous.get("conditions") or [], desired_conditions(hub, seen), now=now
         ),
@@ -179,7 +216,12 @@ def gpu_status_patch(
     conditions = previous.get("conditions") or []
     others = [c for c in conditions if c.get("type") != "GPUAvailable"]
     merged = merge_conditions(conditions, [gpu_condition(hub, gpu)], now=now)
-    return status_patch(previous, {"gpu": gpu.to_status(), "conditions": [*others, *merged]})
+    return status_patch(previous, {"gpu": gpu_status(hub, gpu), "conditions": [*others, *merged]})
+
+
+def gpu_status(hub: Hub, gpu: GpuDecision) -> dict[str, Any]:
+    """`status.gpu`: the decision and the spawn profiles it offers (with the spec's problems)."""
+    return {**gpu.to_status(), **profiles_status(hub_profiles(hub.spec, gpu.nodes))}
 
 
 def status_patch(previous: Mapping[str, Any], status: Mapping[str, Any]) -> dict[str, Any]:

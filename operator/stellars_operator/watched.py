@@ -16,8 +16,8 @@ from stellars_operator.apply import PRUNABLE_KINDS
 from stellars_operator.kube import RESOURCES, KubeClient, manifest_path
 from stellars_operator.labels import INSTANCE_KEY, MANAGED_BY, MANAGED_BY_KEY
 
-# Every kind the operator renders (PersistentVolumeClaims too: they are observed, never pruned).
-CHILD_KINDS: Final = (*PRUNABLE_KINDS, ("v1", "PersistentVolumeClaim"))
+# Every kind the operator renders (claims and the Secret too: observed, never pruned).
+CHILD_KINDS: Final = (*PRUNABLE_KINDS, ("v1", "PersistentVolumeClaim"), ("v1", "Secret"))
 
 
 def _kopf_resource(api_version: str, kind: str) -> tuple[str, str, str]:

@@ -21,7 +21,7 @@ VALUE_SETS: dict[str, dict[str, Any]] = {
     "hub": {"hub": {"create": True}},
     "watch-namespaces": {
         "watchNamespaces": [NAMESPACE, "team-a", "team-b"],
-        "hub": {"create": True, "name": "lab"},
+        "hub": {"create": True, "name": "lab", "namespace": "team-a"},
     },
     "custom-resources": {
         "operator": {

@@ -44,11 +44,11 @@ def test_without_a_hub_notes_say_how_to_create_one(helm: Path, probe_chart: Path
 
 def test_hub_notes_give_port_forward_and_admin_password(helm: Path, probe_chart: Path) -> None:
     text = notes(helm, probe_chart, {"hub": {"create": True, "name": "demo"}})
-    assert f"kubectl -n {NAMESPACE} wait --for=condition=Ready stellarshub/demo" in text
-    assert f"kubectl -n {NAMESPACE} port-forward service/demo-proxy-public 8000:80" in text
+    assert f"kubectl -n {NAMESPACE}-hub wait --for=condition=Ready stellarshub/demo" in text
+    assert f"kubectl -n {NAMESPACE}-hub port-forward service/demo-proxy-public 8000:80" in text
     assert "http://localhost:8000/jupyterhub/" in text
     assert (
-        f"kubectl -n {NAMESPACE} get secret demo-secrets -o jsonpath='{{.data.admin-password}}'"
+        f"kubectl -n {NAMESPACE}-hub get secret demo-secrets -o jsonpath='{{.data.admin-password}}'"
         " | base64 -d" in text
     )
     assert 'admin user "admin"' in text

@@ -57,11 +57,14 @@ def test_defaults_render_the_crd_the_operator_and_cluster_wide_rbac(
     assert rendered["defaults"].kinds() == [
         "ClusterRole",
         "ClusterRole",
+        "ClusterRole",  # the hubs' (bound per hub, in its namespace)
         "ClusterRoleBinding",
         "ClusterRoleBinding",
         "CustomResourceDefinition",
         "Deployment",
         "ServiceAccount",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
     ]
 
 
@@ -74,8 +77,10 @@ def test_every_object_carries_the_standard_labels(rendered: dict[str, Rendered])
             where = f"{name}: {manifest['kind']}/{manifest['metadata']['name']}"
             assert labels.items() >= STANDARD_LABELS.items(), where
             assert labels["helm.sh/chart"] == "stellars-jupyterhub-0.1.0", where
-            if manifest["kind"] != "StellarsHub":
-                assert labels["app.kubernetes.io/component"] == "operator", where
+            hub_side = manifest["kind"] in ("StellarsHub", "Namespace")
+            expected = "hub" if manifest["kind"] == "Namespace" else "operator"
+            if not hub_side or manifest["kind"] == "Namespace":
+                assert labels["app.kubernetes.io/component"] == expected, where
 
 
 def test_operator_deployment_is_one_hardened_replica(rendered: dict[str, Rendered]) -> None:
@@ -141,7 +146,11 @@ def test_watch_namespaces_get_roles_and_nodes_stay_cluster_scoped(
     operator_roles = [r for r in roles if r["metadata"]["name"] == OPERATOR]
     assert sorted(r["metadata"]["namespace"] for r in operator_roles) == sorted(watched)
     assert {b["metadata"]["namespace"] for b in bindings} >= set(watched)
-    (cluster_role,) = [m for m in result.manifests if m["kind"] == "ClusterRole"]
+    (cluster_role,) = [
+        m
+        for m in result.manifests
+        if m["kind"] == "ClusterRole" and not m["metadata"]["name"].endswith("-hub")
+    ]
     resources = {r for rule in cluster_role["rules"] for r in rule["resources"]}
     assert resources == {"nodes", "storageclasses", "customresourcedefinitions", "namespaces"}
     for rule in cluster_role["rules"]:
@@ -154,7 +163,10 @@ def test_hub_create_renders_the_stellarshub_and_its_uninstall_hook(
     assert "StellarsHub" not in rendered["defaults"].kinds()
     hub = rendered["ingress-hub"].one("StellarsHub", "team")
     assert hub["apiVersion"] == "stellars.io/v1alpha1"
-    assert hub["metadata"]["namespace"] == NAMESPACE
+    # Not the operator's namespace (docs/security.md): its own, kept on uninstall.
+    assert hub["metadata"]["namespace"] == f"{NAMESPACE}-hub"
+    namespace = rendered["ingress-hub"].one("Namespace", f"{NAMESPACE}-hub")
+    assert namespace["metadata"]["annotations"] == {"helm.sh/resource-policy": "keep"}
     assert hub["metadata"]["labels"]["team"] == "data"
     assert hub["metadata"]["annotations"] == {"example.org/owner": "data-team"}
     assert hub["spec"] == VALUE_SETS["ingress-hub"]["hub"]["spec"]
@@ -165,7 +177,10 @@ def test_hub_create_renders_the_stellarshub_and_its_uninstall_hook(
     assert {"name": "HUB_NAME", "value": "stellars"} in container["env"]
     assert container["command"] == ["python3", "-m", "stellars_operator.delete_hub"]
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert {"name": "HUB_NAMESPACE", "value": f"{NAMESPACE}-hub"} in container["env"]
     hook_role = rendered["hub"].one("Role")
+    assert hook_role["metadata"]["namespace"] == f"{NAMESPACE}-hub"
+    assert rendered["hub"].one("RoleBinding")["subjects"][0]["namespace"] == NAMESPACE
     assert hook_role["rules"] == [
         {
             "apiGroups": ["stellars.io"],
@@ -178,7 +193,12 @@ def test_hub_create_renders_the_stellarshub_and_its_uninstall_hook(
 
 def test_existing_service_account_without_rbac(rendered: dict[str, Rendered]) -> None:
     result = rendered["existing-service-account"]
-    assert result.kinds() == ["CustomResourceDefinition", "Deployment"]
+    assert result.kinds() == [
+        "CustomResourceDefinition",
+        "Deployment",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+    ]
     deployment = result.one("Deployment", "platform-operator")
     assert deployment["spec"]["template"]["spec"]["serviceAccountName"] == "platform-operator"
 
@@ -186,5 +206,22 @@ def test_existing_service_account_without_rbac(rendered: dict[str, Rendered]) ->
 def test_hub_outside_the_watched_namespaces_fails_with_a_clear_message(helm: Path) -> None:
     result = template(helm, {"watchNamespaces": ["team-a"], "hub": {"create": True}})
     assert result.returncode != 0
-    assert "the release namespace" in result.stderr
+    assert f'the hub\'s namespace "{NAMESPACE}-hub"' in result.stderr
     assert "is not in watchNamespaces" in result.stderr
+
+
+def test_a_hub_in_the_operators_namespace_is_the_admins_explicit_choice(helm: Path) -> None:
+    result = template(helm, {"hub": {"create": True, "namespace": NAMESPACE}})
+    assert result.returncode == 0, result.stderr
+    hub = next(m for m in result.manifests if m["kind"] == "StellarsHub")
+    assert hub["metadata"]["namespace"] == NAMESPACE
+    assert hub["metadata"]["annotations"] == {"stellars.io/allow-operator-namespace": "true"}
+    assert "Namespace" not in [m["kind"] for m in result.manifests]
+
+
+def test_the_admission_policy_is_on_by_default_and_can_be_left_out(helm: Path) -> None:
+    result = template(helm, {"hubAdmissionPolicy": {"enabled": False}})
+    assert result.returncode == 0, result.stderr
+    kinds = [m["kind"] for m in result.manifests]
+    assert "ValidatingAdmissionPolicy" not in kinds
+    assert "ValidatingAdmissionPolicyBinding" not in kinds

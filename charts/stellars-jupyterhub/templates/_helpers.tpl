@@ -100,6 +100,27 @@ securityContext:
     type: RuntimeDefault
 {{- end }}
 
+{{/*
+Namespace of the hub (hub.create). Not the operator's: a hub's ServiceAccount may create pods in
+its namespace, and there they could run as the operator's ServiceAccount (docs/security.md).
+`hub.namespace`, else a hub this release already made in the release namespace (an install from
+before hubs moved out stays where its users' volumes are), else "<release namespace>-hub".
+*/}}
+{{- define "stellars-jupyterhub.hubNamespace" -}}
+{{- if .Values.hub.namespace -}}
+{{- .Values.hub.namespace -}}
+{{- else if (lookup "stellars.io/v1alpha1" "StellarsHub" .Release.Namespace .Values.hub.name) -}}
+{{- .Release.Namespace -}}
+{{- else -}}
+{{- printf "%s-hub" .Release.Namespace | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end }}
+
+{{/* The ClusterRole each hub is bound to in its namespace (templates/hub-clusterrole.yaml). */}}
+{{- define "stellars-jupyterhub.hubClusterRole" -}}
+{{- printf "%s-hub" (include "stellars-jupyterhub.fullname" .) }}
+{{- end }}
+
 {{/* Name of the uninstall hook's ServiceAccount, Role, RoleBinding and Job. */}}
 {{- define "stellars-jupyterhub.deleteHookName" -}}
 {{- printf "%s-hub-delete" (include "stellars-jupyterhub.fullname" .) }}
@@ -111,7 +132,7 @@ Call with (dict "root" $ "weight" "-10"): Helm creates lower weights first.
 */}}
 {{- define "stellars-jupyterhub.deleteHookMetadata" -}}
 name: {{ include "stellars-jupyterhub.deleteHookName" .root }}
-namespace: {{ .root.Release.Namespace }}
+namespace: {{ .namespace | default .root.Release.Namespace }}
 labels:
   {{- include "stellars-jupyterhub.operatorLabels" .root | nindent 2 }}
 annotations:
@@ -129,7 +150,8 @@ annotations:
 Fails the render when values contradict each other in ways the values schema cannot express.
 */}}
 {{- define "stellars-jupyterhub.validate" -}}
-{{- if and .Values.hub.create .Values.watchNamespaces (not (has .Release.Namespace .Values.watchNamespaces)) }}
-{{- fail (printf "hub.create is true but the release namespace %q is not in watchNamespaces %v: the operator would never see the hub; add it to watchNamespaces" .Release.Namespace .Values.watchNamespaces) }}
+{{- $hubNamespace := include "stellars-jupyterhub.hubNamespace" . }}
+{{- if and .Values.hub.create .Values.watchNamespaces (not (has $hubNamespace .Values.watchNamespaces)) }}
+{{- fail (printf "hub.create is true but the hub's namespace %q is not in watchNamespaces %v: the operator would never see the hub; add it to watchNamespaces" $hubNamespace .Values.watchNamespaces) }}
 {{- end }}
 {{- end }}

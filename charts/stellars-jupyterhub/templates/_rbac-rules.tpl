@@ -7,9 +7,9 @@ tests/chart/test_chart_rbac.py keeps these rules in step with it and with the hu
 Namespaced rules: a ClusterRole bound cluster-wide when every namespace is watched, or a Role in
 each namespace of `watchNamespaces`.
 
-Least privilege: kopf's own needs, plus the verbs the operator uses on the kinds it creates,
-plus everything the hub's Role grants (operator/stellars_operator/render/rbac.py), because
-Kubernetes refuses to let anyone create a Role granting permissions they do not hold.
+Least privilege: kopf's own needs and the verbs the operator's code uses, each rule naming the
+code path (tests/chart/test_chart_rbac.py holds the same table and compares). The hub's rules are
+not among them: the operator binds the chart's ClusterRole for hubs, which `bind` allows.
 */}}
 
 {{- define "stellars-jupyterhub.clusterRules" -}}
@@ -31,37 +31,58 @@ Kubernetes refuses to let anyone create a Role granting permissions they do not 
 {{- end }}
 
 {{- define "stellars-jupyterhub.namespacedRules" -}}
-# kopf: the watched resource, its status subresource, and its finalizers (the owner references
-# the operator sets block deletion; clusters with OwnerReferencesPermissionEnforcement check this).
+# kopf: the watched resource (finalizer and progress annotations are patches), its status, and
+# its finalizers (the owner references the operator sets block deletion; clusters with
+# OwnerReferencesPermissionEnforcement check this).
 - apiGroups: ["stellars.io"]
   resources: ["stellarshubs"]
-  verbs: ["get", "list", "watch", "patch", "update"]
+  verbs: ["get", "list", "watch", "patch"]
 - apiGroups: ["stellars.io"]
   resources: ["stellarshubs/status"]
-  verbs: ["get", "patch", "update"]
+  verbs: ["patch"]
 - apiGroups: ["stellars.io"]
   resources: ["stellarshubs/finalizers"]
   verbs: ["update"]
-# kopf posts events on the StellarsHub; the hub's Role reads events (KubeSpawner's spawn progress).
+# kopf posts events on the StellarsHub.
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["get", "list", "watch", "create", "patch"]
-# Children the operator renders and applies (server-side apply = patch), prunes (delete) and
-# observes (get/list/watch).
+  verbs: ["create"]
+# Children the operator renders: applied (server-side apply: patch, and create for a new one),
+# observed through watches (list, watch; get for the rest), pruned (delete).
 - apiGroups: [""]
-  resources: ["serviceaccounts", "secrets", "configmaps", "persistentvolumeclaims", "services"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  resources: ["serviceaccounts", "configmaps", "services"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
 - apiGroups: ["apps"]
   resources: ["deployments"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
-- apiGroups: ["rbac.authorization.k8s.io"]
-  resources: ["roles", "rolebindings"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
 - apiGroups: ["networking.k8s.io"]
   resources: ["ingresses", "networkpolicies"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
-# User pods: stopped on hub deletion; the hub's Role lets KubeSpawner manage them.
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
+- apiGroups: ["rbac.authorization.k8s.io"]
+  resources: ["rolebindings"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
+# The hub's Secret is applied and observed, never pruned (garbage collection takes it with the
+# hub); `get` also reads the Secret a spec names for the admin password.
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get", "list", "watch", "create", "patch"]
+# Claims: created once (apply), observed, deleted only when a hub asks for its users' data to
+# go with it (spec.storage.deleteUserDataOnHubDelete).
+- apiGroups: [""]
+  resources: ["persistentvolumeclaims"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
+# User servers are stopped when their hub is deleted.
 - apiGroups: [""]
   resources: ["pods"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  verbs: ["list", "delete"]
+# The Role `<hub>-hub` an older operator made is pruned once (hubs are bound to a ClusterRole).
+- apiGroups: ["rbac.authorization.k8s.io"]
+  resources: ["roles"]
+  verbs: ["list", "watch", "delete"]
+# Each hub's RoleBinding binds the hubs' ClusterRole: the operator may bind that one, and holds
+# none of its rules.
+- apiGroups: ["rbac.authorization.k8s.io"]
+  resources: ["clusterroles"]
+  resourceNames: [{{ include "stellars-jupyterhub.hubClusterRole" . | quote }}]
+  verbs: ["bind"]
 {{- end }}

@@ -17,11 +17,14 @@ from stellars_operator.constants import GROUP, PLURAL, VERSION
 from stellars_operator.handlers.indexes import known_nodes, latest_hub, watched_kube
 from stellars_operator.handlers.locks import hub_lock, start_pass
 from stellars_operator.reconcile import Outcome, patch_status, reconcile
+from stellars_operator.settings import OperatorSettings
 
 # The safety resync of every hub; drift and rollout progress arrive through the watches.
 RESYNC_SECONDS = float(os.environ.get("STELLARS_RESYNC_SECONDS", "300"))
 # How soon a Degraded hub is tried again.
 RETRY_SECONDS = min(30.0, RESYNC_SECONDS)
+# The operator's namespace (hubs are kept out of it) and the hubs' ClusterRole.
+SETTINGS = OperatorSettings.from_environment(os.environ)
 
 
 def _now() -> str:
@@ -55,7 +58,9 @@ def ensure_hub(
         if current is None or current["metadata"].get("deletionTimestamp"):
             return
         kube = watched_kube(memo.kube, indexes)
-        outcome = reconcile(kube, current, nodes=known_nodes(indexes), now=_now())
+        outcome = reconcile(
+            kube, current, nodes=known_nodes(indexes), now=_now(), settings=SETTINGS
+        )
         changed = patch_status(kube, current, outcome.status)
     _post_events(current, outcome, changed, quiet=quiet)
 

@@ -4,6 +4,8 @@ from typing import Any
 
 from stellars_operator.constants import (
     CONFIG_HASH_ANNOTATION,
+    EXTRA_CONFIG_DIR,
+    EXTRA_CONFIG_KEY_PREFIX,
     GPU_SETTINGS_DIR,
     GPU_SETTINGS_FILE,
     HUB_DATA_DIR,
@@ -16,7 +18,7 @@ from stellars_operator.constants import (
     SETTINGS_FILE,
 )
 from stellars_operator.labels import ChildNames, selector_labels, standard_labels
-from stellars_operator.render.config import config_hash
+from stellars_operator.render.config import config_hash, extra_config_files
 from stellars_operator.render.metadata import (
     container_security_context,
     object_meta,
@@ -60,6 +62,7 @@ def hub_env(hub: Hub) -> list[dict[str, Any]]:
         "STELLARS_GPU_SETTINGS": f"{GPU_SETTINGS_DIR}/{GPU_SETTINGS_FILE}",
         "STELLARS_PROXY_API_URL": f"http://{names.proxy_api}:{PROXY_API_PORT}",
         "STELLARS_HUB_CONNECT_URL": f"http://{names.hub}:{HUB_PORT}",
+        "STELLARS_EXTRA_CONFIG_DIR": EXTRA_CONFIG_DIR,
     }
     return [
         *({"name": k, "value": v} for k, v in plain.items()),
@@ -84,6 +87,15 @@ def _probe(hub: Hub, *, initial_delay: int, failure_threshold: int) -> dict[str,
     }
 
 
+def _extra_config_items(hub: Hub) -> list[dict[str, str]]:
+    """spec.hub.extraConfig's snippets as files `<name>.py` in EXTRA_CONFIG_DIR."""
+    folder = EXTRA_CONFIG_DIR.removeprefix(f"{SETTINGS_DIR}/")
+    return [
+        {"key": key, "path": f"{folder}/{key.removeprefix(EXTRA_CONFIG_KEY_PREFIX)}"}
+        for key in extra_config_files(hub)
+    ]
+
+
 def render_hub_deployment(hub: Hub) -> dict[str, Any]:
     names = ChildNames(hub.name)
     spec = hub.spec
@@ -95,7 +107,10 @@ def render_hub_deployment(hub: Hub) -> dict[str, Any]:
                 {
                     "configMap": {
                         "name": names.config,
-                        "items": [{"key": SETTINGS_FILE, "path": SETTINGS_FILE}],
+                        "items": [
+                            {"key": SETTINGS_FILE, "path": SETTINGS_FILE},
+                            *_extra_config_items(hub),
+                        ],
                     }
                 },
                 {
@@ -115,6 +130,9 @@ def render_hub_deployment(hub: Hub) -> dict[str, Any]:
         "ports": [{"name": "http", "containerPort": HUB_PORT, "protocol": "TCP"}],
         "readinessProbe": _probe(hub, initial_delay=5, failure_threshold=3),
         "livenessProbe": _probe(hub, initial_delay=60, failure_threshold=6),
+        # A hub that stops at start (a bad setting, an extraConfig snippet that raises) leaves
+        # its last log lines, the failing setting or snippet and line, in the pod's status.
+        "terminationMessagePolicy": "FallbackToLogsOnError",
         "resources": spec.hub_resources.to_manifest(),
         "securityContext": container_security_context(),
         "volumeMounts": [

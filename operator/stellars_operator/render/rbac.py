@@ -1,4 +1,10 @@
-"""ServiceAccounts, Role and RoleBinding: exactly what KubeSpawner 7.1 calls, nothing more."""
+"""ServiceAccounts, and the RoleBinding that gives the hub what KubeSpawner 7.1 calls.
+
+The rules (HUB_RULES) live in a ClusterRole the chart ships (templates/hub-clusterrole.yaml,
+kept equal to HUB_RULES by tests/chart/test_chart_rbac.py); each hub's RoleBinding binds it in
+the hub's namespace only. The operator may bind exactly that ClusterRole (RBAC `bind` with its
+name) and so needs none of its rules itself: no pod creation, no Role creation.
+"""
 
 from typing import Any
 
@@ -19,7 +25,7 @@ HUB_RULES: list[dict[str, Any]] = [
 ]
 
 
-def render_rbac(hub: Hub) -> list[dict[str, Any]]:
+def render_rbac(hub: Hub, *, cluster_role: str) -> list[dict[str, Any]]:
     names = ChildNames(hub.name)
     return [
         {
@@ -29,15 +35,13 @@ def render_rbac(hub: Hub) -> list[dict[str, Any]]:
         },
         {
             "apiVersion": "rbac.authorization.k8s.io/v1",
-            "kind": "Role",
-            "metadata": object_meta(hub, name=names.hub, component="hub"),
-            "rules": HUB_RULES,
-        },
-        {
-            "apiVersion": "rbac.authorization.k8s.io/v1",
             "kind": "RoleBinding",
             "metadata": object_meta(hub, name=names.hub, component="hub"),
-            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": names.hub},
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "ClusterRole",
+                "name": cluster_role,
+            },
             "subjects": [{"kind": "ServiceAccount", "name": names.hub, "namespace": hub.namespace}],
         },
         {

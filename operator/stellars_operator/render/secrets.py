@@ -1,9 +1,16 @@
-"""The hub's Secret; the values are generated once by the caller (credentials.py) and passed in."""
+"""The hub's Secret; the values are generated once by the caller (credentials.py) and passed in.
+
+The hub and the proxy share the proxy token: both pod templates carry a hash of the Secret's
+values, so that a changed Secret rolls them together and they never run with different tokens.
+"""
 
 import base64
+import copy
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
+from stellars_operator.constants import SECRETS_HASH_ANNOTATION
 from stellars_operator.labels import ChildNames
 from stellars_operator.render.metadata import object_meta
 from stellars_operator.spec import Hub
@@ -21,3 +28,17 @@ def render_secrets(hub: Hub, *, values: Mapping[str, str]) -> list[dict[str, Any
             "data": data,
         }
     ]
+
+
+def secrets_hash(values: Mapping[str, str]) -> str:
+    """Changes exactly when a value changes; reveals nothing of the (random) values."""
+    joined = "\n".join(f"{key}={value}" for key, value in sorted(values.items()))
+    return hashlib.sha256(joined.encode()).hexdigest()[:16]
+
+
+def with_secrets_hash(deployment: Mapping[str, Any], values: Mapping[str, str]) -> dict[str, Any]:
+    """The Deployment with the Secret's hash on its pod template."""
+    rolled = copy.deepcopy(dict(deployment))
+    template_meta = rolled["spec"]["template"].setdefault("metadata", {})
+    template_meta.setdefault("annotations", {})[SECRETS_HASH_ANNOTATION] = secrets_hash(values)
+    return rolled

@@ -1,7 +1,8 @@
 """A person's story with the chart: install, add a hub, use it, upgrade, uninstall.
 
-One release in the test's namespace, watching only that namespace (other tests' hubs are not
-its business). Needs a cluster with a kubelet and our images in it.
+One release in the test's namespace, watching only that namespace and the hub's, which the chart
+creates beside it (other tests' hubs are not its business). Needs a cluster with a kubelet and
+our images in it.
 """
 
 from __future__ import annotations
@@ -29,9 +30,14 @@ SINGLEUSER_LABELS = {
 }
 
 
+def _hub_namespace(namespace: str) -> str:
+    """Where the chart puts its hub by default: beside the operator's, never in it."""
+    return f"{namespace}-hub"
+
+
 def _hub_values(namespace: str) -> list[str]:
     return [
-        f"watchNamespaces={{{namespace}}}",
+        f"watchNamespaces={{{namespace},{_hub_namespace(namespace)}}}",
         "hub.create=true",
         f"hub.name={HUB}",
         "hub.spec.notebookImage=stellars/jupyterlab-slim:0.1.0",
@@ -99,8 +105,18 @@ def test_install_use_upgrade_uninstall(
     with cluster.port_forward(namespace, f"deployment/{OPERATOR}", 8080) as url:
         eventually(lambda: _answers(f"{url}/healthz"), timeout=30, what="GET /healthz is 200")
 
-    # 2. `helm upgrade --set hub.create=true`: a Ready hub whose URL answers.
+    # 2. `helm upgrade --set hub.create=true`: a Ready hub whose URL answers, in its own namespace.
     notes = cluster.install(RELEASE, namespace, *_hub_values(namespace), wait=True)
+    operator_namespace, namespace = namespace, _hub_namespace(namespace)
+    try:
+        _use_upgrade_uninstall(cluster, operator_namespace, namespace, notes)
+    finally:
+        cluster.kubectl("delete", "namespace", namespace, "--ignore-not-found", "--wait=false")
+
+
+def _use_upgrade_uninstall(
+    cluster: ClusterCli, operator_namespace: str, namespace: str, notes: str
+) -> None:
     assert f"port-forward service/{HUB}-proxy-public 8000:80" in notes
     assert f"get secret {HUB}-secrets -o jsonpath='{{.data.admin-password}}'" in notes
     _wait_hub_ready(cluster, namespace)
@@ -129,13 +145,13 @@ def test_install_use_upgrade_uninstall(
     # 4. `helm upgrade` with changed values: the hub and the operator follow, data stays.
     cluster.install(
         RELEASE,
-        namespace,
-        *_hub_values(namespace),
+        operator_namespace,
+        *_hub_values(operator_namespace),
         "hub.spec.services.mlflow=false",
         "operator.resources.limits.memory=300Mi",
         wait=True,
     )
-    operator = cluster.get("deployment", OPERATOR, namespace=namespace)
+    operator = cluster.get("deployment", OPERATOR, namespace=operator_namespace)
     assert operator is not None
     (container,) = operator["spec"]["template"]["spec"]["containers"]
     assert container["resources"]["limits"]["memory"] == "300Mi"
@@ -163,12 +179,16 @@ def test_install_use_upgrade_uninstall(
         assert response.status_code == 302, login_error(response.text)
 
     # 5. `helm uninstall`: the hub and the operator go, the users' volumes and the CRD stay.
-    cluster.helm("uninstall", RELEASE, "--namespace", namespace, "--wait", "--timeout", "10m")
+    cluster.helm(
+        "uninstall", RELEASE, "--namespace", operator_namespace, "--wait", "--timeout", "10m"
+    )
     assert cluster.get("stellarshub", HUB, namespace=namespace) is None
-    assert cluster.get("deployment", OPERATOR, namespace=namespace) is None
-    assert cluster.get("serviceaccount", OPERATOR, namespace=namespace) is None
-    assert cluster.get("clusterrole", f"{namespace}-{OPERATOR}-cluster") is None
-    assert cluster.get("role", OPERATOR, namespace=namespace) is None
+    assert cluster.get("deployment", OPERATOR, namespace=operator_namespace) is None
+    assert cluster.get("serviceaccount", OPERATOR, namespace=operator_namespace) is None
+    assert cluster.get("clusterrole", f"{operator_namespace}-{OPERATOR}-cluster") is None
+    assert cluster.get("role", OPERATOR, namespace=operator_namespace) is None
+    # The hub's namespace holds the users' volumes: uninstall keeps it, and them.
+    assert cluster.get("namespace", namespace) is not None
     assert _uid(cluster, "pvc", f"{HUB}-alice-home", namespace) == user_volume
     assert cluster.get("crd", "stellarshubs.stellars.io") is not None
     eventually(

@@ -1,11 +1,13 @@
 """The chart's RBAC on a real API server: the operator's ServiceAccount can apply every child a
-hub needs (including the hub's Role, which Kubernetes only allows to those holding its rules)
-and cannot do what it has no business doing. Needs an API server only.
+hub needs (including the RoleBinding to the hubs' ClusterRole, which it may bind by name without
+holding its rules), cannot do what it has no business doing, and `kubectl auth can-i --list` as
+the operator shows exactly the chart's rules. Needs an API server only.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import Any
 
@@ -21,6 +23,13 @@ pytestmark = [pytest.mark.cluster, pytest.mark.timeout(600)]
 
 RELEASE = "rbac"
 OPERATOR = f"{RELEASE}-stellars-jupyterhub-operator"
+HUB_CLUSTER_ROLE = f"{RELEASE}-stellars-jupyterhub-hub"
+# What every authenticated account may do (the API server's default discovery roles).
+EVERYONE = {
+    ("selfsubjectaccessreviews.authorization.k8s.io", "create"),
+    ("selfsubjectrulesreviews.authorization.k8s.io", "create"),
+    ("selfsubjectreviews.authentication.k8s.io", "create"),
+}
 
 
 def _children(namespace: str) -> list[dict[str, Any]]:
@@ -32,7 +41,10 @@ def _children(namespace: str) -> list[dict[str, Any]]:
     }
     hub = parse_hub(body)
     children = render_children(
-        hub, secret_values=complete_secret_values({}), gpu=decide([], hub.spec.gpu)
+        hub,
+        secret_values=complete_secret_values({}),
+        gpu=decide([], hub.spec.gpu),
+        hub_cluster_role=HUB_CLUSTER_ROLE,
     )
     for child in children:
         # No owner: the garbage collector would remove children of a hub that does not exist.
@@ -53,7 +65,8 @@ def test_operator_service_account_can_apply_every_child(
     try:
         children = _children(namespace)
         kinds = {child["kind"] for child in children}
-        assert {"Role", "RoleBinding", "Deployment", "Ingress", "NetworkPolicy"} <= kinds
+        assert {"RoleBinding", "Deployment", "Ingress", "NetworkPolicy"} <= kinds
+        assert "Role" not in kinds
         for child in children:
             cluster.kubectl(
                 "apply",
@@ -65,6 +78,7 @@ def test_operator_service_account_can_apply_every_child(
                 stdin=json.dumps(child),
             )
         allowed = [
+            ("bind", f"clusterroles.rbac.authorization.k8s.io/{HUB_CLUSTER_ROLE}"),
             ("patch", "stellarshubs.stellars.io/status"),
             ("create", "events"),
             ("delete", "pods"),
@@ -74,6 +88,11 @@ def test_operator_service_account_can_apply_every_child(
             ("watch", "customresourcedefinitions.apiextensions.k8s.io"),
         ]
         denied = [
+            ("create", "pods"),
+            ("create", "roles.rbac.authorization.k8s.io"),
+            ("delete", "secrets"),
+            ("bind", "clusterroles.rbac.authorization.k8s.io/admin"),
+            ("bind", "clusterroles.rbac.authorization.k8s.io/cluster-admin"),
             ("create", "clusterroles.rbac.authorization.k8s.io"),
             ("delete", "nodes"),
             ("create", "stellarshubs.stellars.io"),
@@ -100,5 +119,55 @@ def test_operator_service_account_can_apply_every_child(
                 check=False,
             )
             assert result.stdout.strip() == "no"
+    finally:
+        cluster.helm("uninstall", RELEASE, "--namespace", namespace, check=False)
+
+
+def _can_i_list(cluster: ClusterCli, namespace: str, account: str) -> set[tuple[str, str]]:
+    """`kubectl auth can-i --list` as the account: (resource[/name], verb) pairs."""
+    listing = cluster.kubectl("-n", namespace, "auth", "can-i", "--list", f"--as={account}")
+    pairs = set()
+    for line in listing.stdout.splitlines()[1:]:
+        match = re.match(r"^(\S+)\s+\[(.*?)\]\s+\[(.*?)\]\s+\[(.*?)\]\s*$", line)
+        if not match:
+            continue  # a non-resource URL row (resource column empty)
+        resource, names, verbs = match.group(1), match.group(3).split(), match.group(4).split()
+        for verb in verbs:
+            for name in names or [""]:
+                pairs.add((f"{resource}/{name}" if name else resource, verb))
+    return pairs
+
+
+def _chart_rules(cluster: ClusterCli, namespace: str) -> set[tuple[str, str]]:
+    """The operator's rules as the chart rendered them, in can-i's notation."""
+    pairs = set()
+    for kind, name in (
+        ("clusterrole", f"{namespace}-{OPERATOR}"),
+        ("clusterrole", f"{namespace}-{OPERATOR}-cluster"),
+    ):
+        role = cluster.get(kind, name)
+        assert role is not None, name
+        for rule in role["rules"]:
+            for group in rule["apiGroups"]:
+                for resource in rule["resources"]:
+                    base, _, sub = resource.partition("/")  # can-i writes plural.group/sub
+                    qualified = (f"{base}.{group}" if group else base) + (f"/{sub}" if sub else "")
+                    for verb in rule["verbs"]:
+                        for name_ in rule.get("resourceNames") or [""]:
+                            pairs.add((f"{qualified}/{name_}" if name_ else qualified, verb))
+    return pairs
+
+
+def test_can_i_list_as_the_operator_shows_nothing_more_than_the_chart_grants(
+    cluster: ClusterCli, namespace: str
+) -> None:
+    values = ["operator.image.tag=never-started", "operator.image.pullPolicy=Never"]
+    cluster.install(RELEASE, namespace, *values, wait=False)
+    try:
+        held = _can_i_list(cluster, namespace, f"system:serviceaccount:{namespace}:{OPERATOR}")
+        expected = _chart_rules(cluster, namespace) | EVERYONE
+        assert held == expected, (sorted(held - expected), sorted(expected - held))
+        assert ("pods", "create") not in held
+        assert ("secrets", "delete") not in held
     finally:
         cluster.helm("uninstall", RELEASE, "--namespace", namespace, check=False)

@@ -42,6 +42,7 @@ class LoneHubs:
         self._containers: list[str] = []
         self._images: list[str] = []
         self._volumes: list[str] = []
+        self._networks: list[str] = []
 
     def docker(
         self, *args: str, check: bool = True, timeout: float = 120, stdin: str | None = None
@@ -77,6 +78,17 @@ class LoneHubs:
         self._volumes.append(name)
         return name
 
+    def network(self) -> str:
+        name = f"stellars-e2e-net-{secrets.token_hex(3)}"
+        self.docker("network", "create", name)
+        self._networks.append(name)
+        return name
+
+    def address(self, container: str) -> str:
+        """The container's address on its first network (reachable from this host)."""
+        template = "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}"
+        return self.docker("inspect", "-f", template, container).stdout.split()[0]
+
     def stop(self, container: str) -> None:
         self.docker("rm", "-f", container)
 
@@ -95,8 +107,9 @@ class LoneHubs:
         log = self.logs(container)[-4000:]
         pytest.fail(f"no {marker!r} in the hub's log within {timeout_s}s:\n{log}")
 
-    def probe_image(self, script: str, *, base: str) -> str:
-        """Build a tiny probe image whose `nvidia-smi` is the given shell script body."""
+    def probe_image(self, script: str, *, base: str, command: str | None = None) -> str:
+        """Build a tiny probe image whose `nvidia-smi` is the given shell script body;
+        `command`: also the image's command (a stand-in lab that runs the script)."""
         tag = f"stellars/e2e-gpu-probe:{secrets.token_hex(4)}"
         # base64: the script reaches the image byte for byte, quotes and newlines included.
         encoded = base64.b64encode(f"#!/bin/sh\n{script}\n".encode()).decode()
@@ -105,6 +118,9 @@ class LoneHubs:
             f"RUN echo {encoded} | base64 -d > /usr/local/bin/nvidia-smi"
             " && chmod 755 /usr/local/bin/nvidia-smi\n"
         )
+        if command:
+            dockerfile += f'CMD ["{command}"]\n'
+
         self._images.append(tag)
         self.docker("build", "-q", "--force-rm", "-t", tag, "-", stdin=dockerfile, timeout=300)
         return tag
@@ -121,5 +137,7 @@ class LoneHubs:
             self.docker("rm", "-f", *self._containers, check=False)
         if self._volumes:
             self.docker("volume", "rm", "-f", *self._volumes, check=False)
+        if self._networks:
+            self.docker("network", "rm", *self._networks, check=False)
         if self._images:
             self.docker("rmi", "-f", *self._images, check=False)

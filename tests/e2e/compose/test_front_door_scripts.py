@@ -3,6 +3,7 @@ on a project of their own (own name, ports, network and hub volumes)."""
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import subprocess
@@ -11,9 +12,10 @@ import pytest
 
 from tests.e2e.compose.front_door_scripts import run_script
 from tests.fixtures.docker import (
+    DS_LAB_IMAGE,
     HUB_IMAGE,
     INSECURE_OK,
-    LAB_IMAGE,
+    ORIGINAL_LAB_IMAGE,
     StackFactory,
     docker,
 )
@@ -38,7 +40,8 @@ def test_up_answers_and_says_where_the_password_is_down_keeps_volumes(
         "JUPYTERHUB_DATA_VOLUME": volumes[0],
         "JUPYTERHUB_CERTS_VOLUME": volumes[1],
         "JUPYTERHUB_IMAGE": HUB_IMAGE,
-        "DOCKER_NOTEBOOK_IMAGE": LAB_IMAGE,
+        # .env's lab image (the original) without a registry: up.sh falls back to our own.
+        "STELLARS_OFFLINE": "1",
         "ENABLE_GPU_SUPPORT": "0",
         "JUPYTERHUB_ADMIN": "admin",
         "JUPYTERHUB_ADMIN_PASSWORD": "",
@@ -49,6 +52,21 @@ def test_up_answers_and_says_where_the_password_is_down_keeps_volumes(
         assert up.returncode == 0, up.stderr[-3000:] + up.stdout
         url = f"https://localhost:{env['HTTPS_PORT']}/jupyterhub/"
         assert f"the platform answers at {url}" in up.stdout
+        fallback = [line for line in up.stderr.splitlines() if "cannot be pulled" in line]
+        assert fallback == [
+            f"up: {ORIGINAL_LAB_IMAGE} cannot be pulled here; labs run the project's "
+            f"data-science lab {DS_LAB_IMAGE} (images/lab)"
+        ], up.stderr
+        hub = docker(
+            "ps",
+            "-q",
+            "--filter",
+            f"label=com.docker.compose.project={project}",
+            "--filter",
+            "label=com.docker.compose.service=jupyterhub",
+        ).stdout.strip()
+        hub_env = docker("inspect", "-f", "{{json .Config.Env}}", hub).stdout
+        assert f"DOCKER_NOTEBOOK_IMAGE={DS_LAB_IMAGE}" in json.loads(hub_env)
         command = re.search(r"^up:\s+(docker exec \S+ cat /data/admin-password)$", up.stdout, re.M)
         assert command, up.stdout
         password = subprocess.run(

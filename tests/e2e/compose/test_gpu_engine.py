@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from tests.e2e.compose.lone_hub import (
     DRIVER_MESSAGE,
@@ -22,7 +23,9 @@ from tests.e2e.compose.lone_hub import (
 )
 from tests.fixtures.docker import HUB_IMAGE, INSECURE_OK
 from tests.fixtures.gpu_engine import GpuEngine
+from tests.fixtures.hub_client import HubClient
 from tests.fixtures.images import base_image
+from tests.fixtures.polling import wait_for
 
 pytestmark = [pytest.mark.docker, INSECURE_OK]
 
@@ -123,3 +126,63 @@ def test_a_record_of_gpus_never_outlives_a_probe_that_finds_none(
     record = gpu_record(hubs, second)
     assert record["image"] == failing
     assert record["inventory"]["available"] is False
+
+
+# --- issue 14: one spawn profile per probed GPU, and the lab gets exactly that device --------
+
+MULTI_GPU = Path(__file__).resolve().parents[2] / "fixtures" / "gpu" / "shapes" / "multi-gpu-query"
+ADMIN_PASSWORD = "profiles-e2e-Secret-1"
+# The lab stand-in sleeps whatever it is asked: the spawn only has to create the container.
+LAB_STAND_IN = "exec sleep 600"
+
+
+def lab_containers(hubs: LoneHubs, user: str) -> list[str]:
+    return [
+        c
+        for c in hubs.docker("ps", "-a", "--format", "{{.Names}}").stdout.split()
+        if c == f"jupyterlab-{user}"
+    ]
+
+
+def test_each_probed_gpu_is_a_profile_and_the_lab_gets_only_that_device(
+    hubs: LoneHubs,
+) -> None:
+    captured = MULTI_GPU.with_suffix(".stdout").read_text()
+    four_gpus = hubs.probe_image(f"printf %s {shlex.quote(captured)}", base=base_image())
+    lab_image = hubs.probe_image(LAB_STAND_IN, base=base_image(), command="nvidia-smi")
+    network = hubs.network()
+    hub = hubs.run(
+        **probe_settings(four_gpus),
+        JUPYTERHUB_ADMIN_PASSWORD=ADMIN_PASSWORD,
+        DOCKER_NOTEBOOK_IMAGE=lab_image,
+        DOCKER_NETWORK_NAME=network,
+        # Alone, without its Compose service name: the proxy reaches the hub in-container.
+        STELLARS_HUB_CONNECT_URL="http://127.0.0.1:8081",
+    )
+
+    line = hubs.wait_for_line(hub, "Spawn profiles:")
+    assert "Spawn profiles: cpu, gpu-0, gpu-1, gpu-2, gpu-3" in line, line
+    client = HubClient(f"http://{hubs.address(hub)}:8000/jupyterhub")
+    wait_for(
+        lambda: client.page("/hub/login").status_code == 200,
+        timeout=120,
+        what="login page",
+        retry_on=(requests.exceptions.ConnectionError,),
+    )
+    assert client.log_in("admin", ADMIN_PASSWORD).status_code == 302
+    client.create_token("admin")
+    form = client.page("/hub/spawn", follow=False).text
+    assert "1 x A100-SXM4-80GB (GPU 2)" in form and "1 x L4 (GPU 3)" in form
+    refused = client.api("POST", "/users/admin/server", json={"profile": "gpu-2", "gpus": 2})
+    assert refused.status_code == 400, refused.text
+    assert lab_containers(hubs, "admin") == []
+
+    started = client.api("POST", "/users/admin/server", json={"profile": "gpu-2"})
+    assert started.status_code in (201, 202), started.text
+
+    wait_for(lambda: lab_containers(hubs, "admin"), timeout=60, what="the lab container")
+    inspected = json.loads(hubs.docker("inspect", "jupyterlab-admin").stdout)[0]
+    devices = inspected["HostConfig"]["DeviceRequests"]
+    assert [r["DeviceIDs"] for r in devices] == [["GPU-2f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f2"]]
+    env = dict(item.split("=", 1) for item in inspected["Config"]["Env"])
+    assert (env["ENABLE_GPU_SUPPORT"], env["NVIDIA_DETECTED"]) == ("1", "1")

@@ -10,7 +10,16 @@ import time
 import pytest
 
 from tests.e2e.compose.people import User, sign_up_and_approve
-from tests.fixtures.docker import INSECURE_OK, SHARED_VOLUME, ComposeStack, StackFactory, docker
+from tests.fixtures.docker import (
+    DATASET_DIR,
+    DATASET_FILE,
+    DATASET_TEXT,
+    INSECURE_OK,
+    SHARED_VOLUME,
+    ComposeStack,
+    StackFactory,
+    docker,
+)
 from tests.fixtures.hub_client import HubClient
 
 pytestmark = [pytest.mark.docker, INSECURE_OK]
@@ -21,7 +30,7 @@ def inspect(container: str) -> dict:
 
 
 def test_lab_container_runs_on_the_platform_network_with_its_volumes(
-    compose_stack: ComposeStack, lab_user: User
+    compose_stack: ComposeStack, lab_user: User, lab_dataset: str
 ) -> None:
     lab = inspect(f"jupyterlab-{lab_user.name}")
 
@@ -33,8 +42,19 @@ def test_lab_container_runs_on_the_platform_network_with_its_volumes(
         "/home/lab/workspace": f"jupyterlab-{lab_user.name}_workspace",
         "/home/lab/.cache": f"jupyterlab-{lab_user.name}_cache",
         "/mnt/shared": SHARED_VOLUME,
+        DATASET_DIR: lab_dataset,
     }
     assert lab["Config"]["WorkingDir"] == "/home/lab/workspace"
+
+
+def test_lab_has_a_sized_dev_shm_and_the_read_only_data_set(lab_user: User) -> None:
+    lab = f"jupyterlab-{lab_user.name}"
+    # /dev/shm: half of DOCKER_LAB_MEM_LIMIT (4G) when DOCKER_LAB_SHM_SIZE is empty.
+    df = docker("exec", lab, "df", "-k", "/dev/shm").stdout
+    assert df.split("\n")[1].split()[1] == str(2 * 1024 * 1024), df
+    assert docker("exec", lab, "cat", f"{DATASET_DIR}/{DATASET_FILE}").stdout == DATASET_TEXT
+    write = docker("exec", lab, "touch", f"{DATASET_DIR}/mine", check=False)
+    assert write.returncode != 0 and "Read-only file system" in write.stderr, write
 
 
 def test_lab_api_answers_through_traefik_over_https(lab_user: User) -> None:

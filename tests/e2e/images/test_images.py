@@ -17,6 +17,7 @@ VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["versi
 HUB = f"stellars/stellars-jupyterhub-ds:{VERSION}"
 OPERATOR = f"stellars/stellars-operator:{VERSION}"
 LAB = f"stellars/jupyterlab-slim:{VERSION}"
+DS_LAB = f"stellars/jupyterlab-ds:{VERSION}"
 
 pytestmark = pytest.mark.docker
 
@@ -34,7 +35,7 @@ def run_in(image: str, *command: str, entrypoint: str | None = None) -> str:
 
 @pytest.fixture(scope="module", autouse=True)
 def _images_present(docker_engine: None) -> None:
-    for image in (HUB, OPERATOR, LAB):
+    for image in (HUB, OPERATOR, LAB, DS_LAB):
         inspect = subprocess.run(
             ["docker", "image", "inspect", image], capture_output=True, check=False
         )
@@ -76,7 +77,7 @@ def test_lab_image_is_a_singleuser_server_for_user_lab() -> None:
     assert run_in(LAB, "sh", "-c", "echo $HOME") == "/home/lab"
 
 
-@pytest.mark.parametrize("image", [HUB, OPERATOR, LAB])
+@pytest.mark.parametrize("image", [HUB, OPERATOR, LAB, DS_LAB])
 def test_images_run_as_non_root(image: str) -> None:
     assert run_in(image, "id", "-u", entrypoint="") != "0"
 
@@ -85,7 +86,7 @@ def _pem_blocks(text: str) -> set[str]:
     return set(re.findall(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", text, re.S))
 
 
-@pytest.mark.parametrize("image", [HUB, OPERATOR, LAB])
+@pytest.mark.parametrize("image", [HUB, OPERATOR, LAB, DS_LAB])
 def test_build_time_ca_bundle_never_reaches_a_final_image(image: str) -> None:
     assert (
         run_in(image, "sh", "-c", "test ! -e /tmp/build-ca && echo absent", entrypoint="")

@@ -11,6 +11,12 @@ from stellars_operator.kube import Kube
 from tests.e2e.kubernetes.hub_story import HUB_IMAGE, LAB_IMAGE, PublicService
 
 
+@pytest.fixture(autouse=True)
+def under_the_hub_admission_policy(hub_admission_policy: str) -> None:
+    """Every story spawns under the chart's admission policy for hubs: KubeSpawner's pods must
+    pass it (tests/integration/operator/test_hub_admission.py tries what it refuses)."""
+
+
 @pytest.fixture(scope="session")
 def hub_images(load_images: Callable[..., None]) -> None:
     """The hub and lab images, imported into the cluster's containerd once per session."""

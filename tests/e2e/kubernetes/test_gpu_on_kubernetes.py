@@ -4,11 +4,17 @@ There is no GPU here, so the test plays the device plugin and GPU feature discov
 advertises the extended resource `nvidia.com/gpu: 2` by patching the node's status (as the
 Kubernetes docs for extended resources show; the kubelet keeps such capacity and copies it into
 allocatable) and sets the GFD labels. The node is shared by every test: it is always restored.
+
+Issue 14 rides on the same hub: with two GPU kinds on the node (H200 GPUs and a MIG slice) the
+spawn form offers CPU and both; the admin starts "NVIDIA H200 x 1" through the REST API and its
+pod has that limit and node selector; a hidden profile or too many GPUs are refused (400); when
+the MIG slice goes, the next form no longer offers it, with the same hub pod.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -40,6 +46,11 @@ GFD_LABELS = {
     "nvidia.com/gpu.count": "2",
 }
 CAPACITY_PATH = "/status/capacity/nvidia.com~1gpu"
+# The second GPU kind: one MIG slice (GPU feature discovery's mixed strategy).
+MIG = "nvidia.com/mig-1g.18gb"
+MIG_PATH = "/status/capacity/nvidia.com~1mig-1g.18gb"
+# A profile only the group "research" sees (the admin is in no group).
+HIDDEN = {"name": "research-only", "displayName": "Research", "groups": ["research"]}
 JSON_PATCH = "application/json-patch+json"
 GPU_FILE = "/etc/stellars/gpu/gpu.json"  # STELLARS_GPU_SETTINGS (docs/hub-settings.md)
 # The kubelet refreshes a mounted ConfigMap on its sync period plus its cache TTL (about a
@@ -68,7 +79,10 @@ def _advertise_gpus(kube: Kube, node: str) -> None:
     kube.request(
         "PATCH",
         f"/api/v1/nodes/{node}/status",
-        body=[{"op": "add", "path": CAPACITY_PATH, "value": "2"}],
+        body=[
+            {"op": "add", "path": CAPACITY_PATH, "value": "2"},
+            {"op": "add", "path": MIG_PATH, "value": "1"},
+        ],
         content_type=JSON_PATCH,
     )
     kube.merge_patch(f"/api/v1/nodes/{node}", {"metadata": {"labels": GFD_LABELS}})
@@ -76,7 +90,8 @@ def _advertise_gpus(kube: Kube, node: str) -> None:
 
 def _forget_gpus(kube: Kube, node: str) -> None:
     """Remove the resource and the labels; safe to repeat (merge patch with nulls)."""
-    status = {"status": {"capacity": {RESOURCE: None}, "allocatable": {RESOURCE: None}}}
+    gone = {RESOURCE: None, MIG: None}
+    status = {"status": {"capacity": gone, "allocatable": gone}}
     kube.merge_patch(f"/api/v1/nodes/{node}/status", status)
     kube.merge_patch(f"/api/v1/nodes/{node}", {"metadata": {"labels": dict.fromkeys(GFD_LABELS)}})
 
@@ -100,6 +115,16 @@ def _hub_sees(kube_config: str, namespace: str, pod: str) -> dict[str, Any]:
     return seen
 
 
+def _form_profiles(client: HubClient) -> list[str]:
+    """The profile slugs of the spawn form, in order ([] when the hub shows no form)."""
+    page = client.page("/hub/spawn", follow=False)
+    return re.findall(r'name="profile" id="profile-[^"]+" value="([^"]+)"', page.text)
+
+
+def _profile_slugs(profiles: list[dict[str, Any]]) -> list[str]:
+    return [p["name"] for p in profiles]
+
+
 def _hub_pod(kube: Kube, namespace: str) -> dict[str, Any]:
     pods = kube.list(
         resource_path("v1", "Pod", namespace=namespace),
@@ -120,7 +145,7 @@ def test_gpus_on_the_node_reach_a_users_pod_and_go_again(
 ) -> None:
     started = time.monotonic()
     # A hub in GPU mode auto on a node without GPUs: it says so.
-    apply_hub(kube, namespace, HUB, small_hub(gpu_mode="auto"))
+    apply_hub(kube, namespace, HUB, {**small_hub(gpu_mode="auto"), "profiles": [HIDDEN]})
     hub = wait_hub(
         kube, namespace, HUB, lambda h: is_true(h, "Ready"), timeout=300, what="hub Ready"
     )
@@ -133,28 +158,34 @@ def test_gpus_on_the_node_reach_a_users_pod_and_go_again(
     # The "device plugin" and GFD arrive: the kubelet keeps the patched capacity.
     _advertise_gpus(kube, node)
     wait_for(lambda: _allocatable(kube, node) == "2", timeout=30, what="allocatable nvidia.com/gpu")
+    offered = ["cpu", "research-only", "nvidia-h200-x1", "nvidia-h200-x2", "mig-1g-18gb"]
     hub = wait_hub(
         kube,
         namespace,
         HUB,
-        lambda h: is_true(h, "GPUAvailable") and h["status"]["gpu"].get("enabled") is True,
+        lambda h: is_true(h, "GPUAvailable")
+        and h["status"]["gpu"].get("enabled") is True
+        and _profile_slugs(h["status"]["gpu"].get("profiles", [])) == offered,
         timeout=60,
-        what="GPUAvailable=True",
+        what="GPUAvailable=True and the GPU profiles",
     )
     gpu = hub["status"]["gpu"]
     print(f"status.gpu with GPUs: {json.dumps(gpu)}")
     assert gpu["resource"] == RESOURCE
     assert node in [n["name"] for n in gpu["nodes"]]
+    assert gpu["profileProblems"] == []
     assert _gpu_json(kube, namespace)["enabled"] is True
+    assert _profile_slugs(_gpu_json(kube, namespace)["profiles"]) == offered
     time.sleep(12)  # a kubelet status sync later, the capacity is still there
     assert _allocatable(kube, node) == "2"
 
     hub_pod = _hub_pod(kube, namespace)["metadata"]["name"]
     wait_for(
-        lambda: _hub_sees(kube_config, namespace, hub_pod).get("enabled") is True,
+        lambda: _hub_sees(kube_config, namespace, hub_pod).get("enabled") is True
+        and _profile_slugs(_hub_sees(kube_config, namespace, hub_pod)["profiles"]) == offered,
         timeout=CONFIGMAP_PROPAGATION_S,
         interval=3,
-        what="the hub's mounted gpu.json enabled",
+        what="the hub's mounted gpu.json enabled, with the GPU profiles",
     )
     print(f"the hub sees the GPUs {time.monotonic() - started:.0f}s into the test")
 
@@ -164,7 +195,18 @@ def test_gpus_on_the_node_reach_a_users_pod_and_go_again(
     wait_for(lambda: admin.page("/hub/login").status_code == 200, timeout=120, what="login page")
     assert admin.log_in("admin", admin_password(kube, namespace, hub)).status_code == 302
     admin.create_token("admin")
-    assert admin.api("POST", "/users/admin/server").status_code in (201, 202)
+    # The form: CPU first and preselected, both GPU kinds, not the research group's profile.
+    assert _form_profiles(admin) == ["cpu", "nvidia-h200-x1", "nvidia-h200-x2", "mig-1g-18gb"]
+    assert 'value="cpu" data-gpus="0" checked' in admin.page("/hub/spawn").text
+    # Forged choices are refused before anything starts, with the reason.
+    hidden = admin.api("POST", "/users/admin/server", json={"profile": "research-only"})
+    assert hidden.status_code == 400, hidden.text
+    assert "The profile 'research-only' is not available to you" in hidden.json()["message"]
+    greedy = admin.api("POST", "/users/admin/server", json={"profile": "nvidia-h200-x1", "gpus": 2})
+    assert greedy.status_code == 400, greedy.text
+    assert "gives at most 1 GPU(s); 2 were asked for" in greedy.json()["message"]
+    spawn = admin.api("POST", "/users/admin/server", json={"profile": "nvidia-h200-x1"})
+    assert spawn.status_code in (201, 202), spawn.text
     pod_path = resource_path("v1", "Pod", namespace=namespace, name=f"{HUB}-jupyter-admin")
 
     def scheduled() -> dict[str, Any] | None:
@@ -178,13 +220,32 @@ def test_gpus_on_the_node_reach_a_users_pod_and_go_again(
     pod = wait_for(scheduled, timeout=120, what="GPU pod scheduled")
     lab = next(c for c in pod["spec"]["containers"] if c["name"] == "notebook")
     assert lab["resources"]["limits"][RESOURCE] == "1", lab["resources"]
+    assert pod["spec"]["nodeSelector"] == {"nvidia.com/gpu.product": "NVIDIA-H200"}
     assert pod["spec"]["nodeName"] == node
     # No device plugin: the kubelet admits an extended resource the node advertises, so the
     # lab runs (it needs no device); it must not be rejected (UnexpectedAdmissionError).
     model = admin.wait_server("admin", ready=True, timeout_s=240)
     pod = kube.get(pod_path) or {}
     assert pod["status"]["phase"] == "Running", pod["status"]
-    print(f"GPU pod running: {model['servers']['']['state']}")
+    print(f"GPU pod running {time.monotonic() - started:.0f}s in: {model['servers']['']['state']}")
+
+    # The MIG slice goes: its profile leaves the next form, and the last choice is preselected.
+    admin.stop_server("admin")
+    kube.request(
+        "PATCH",
+        f"/api/v1/nodes/{node}/status",
+        body=[{"op": "remove", "path": MIG_PATH}],
+        content_type=JSON_PATCH,
+    )
+    without_mig = ["cpu", "nvidia-h200-x1", "nvidia-h200-x2"]
+    wait_for(
+        lambda: _form_profiles(admin) == without_mig,
+        timeout=CONFIGMAP_PROPAGATION_S,
+        interval=3,
+        what="the MIG profile gone from the form",
+    )
+    assert 'value="nvidia-h200-x1" data-gpus="1" checked' in admin.page("/hub/spawn").text
+    print(f"the MIG profile left the form {time.monotonic() - started:.0f}s into the test")
 
     # The GPUs go: the decision flips back without restarting the hub.
     kube.request(

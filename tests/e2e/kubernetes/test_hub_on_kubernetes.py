@@ -3,7 +3,10 @@
 The user story: the admin applies a StellarsHub and waits for Ready; a user signs up and waits
 for approval; the admin approves; the user logs in, starts a server (a pod with its own volumes,
 no API token, a restricted security context), writes a file in the workspace, and finds it again
-after the server was stopped and started; deleting the hub stops the servers and keeps the data.
+after the server was stopped and started. The lab has the /dev/shm, the read-only data set and the
+admin's extraConfig snippet the spec asks for, and reaches what spec.network.egress allows and
+nothing else; a snippet that does not compile leaves the hub Degraded, not restarted. Deleting
+the hub stops the servers and keeps the data.
 """
 
 from __future__ import annotations
@@ -24,9 +27,27 @@ from tests.e2e.kubernetes.hub_story import (
     small_hub,
     wait_hub,
 )
+from tests.e2e.kubernetes.lab_extras import (
+    DATASET_DIR,
+    DATASET_FILE,
+    DATASET_TEXT,
+    EXTRA_CONFIG_ENV,
+    SERVICE_LABELS,
+    fill_dataset,
+    lab_extras_spec,
+    start_listeners,
+)
+from tests.e2e.kubernetes.lab_network import (
+    LISTEN_PORT,
+    METADATA_ADDRESS,
+    PUBLIC_ADDRESS,
+    LabProbe,
+    stand_in_internet,
+)
 from tests.fixtures.hub_client import HubClient, login_error
 from tests.fixtures.operator_process import OperatorProcess
 from tests.fixtures.polling import wait_for
+from tests.fixtures.stellarshub import conditions_of
 
 pytestmark = pytest.mark.kubelet
 
@@ -55,16 +76,110 @@ def _assert_locked_down(pod: dict[str, Any]) -> None:
         assert context.get("capabilities", {}).get("drop") == ["ALL"], (container["name"], context)
 
 
+def _with_extras() -> dict[str, Any]:
+    """small_hub's spec with the lab extras; resources merged, not replaced."""
+    extras = lab_extras_spec()
+    resources = small_hub(gpu_mode="off")["resources"]
+    user = {**resources["user"], **extras.pop("resources")["user"]}
+    return {**extras, "resources": {**resources, "user": user}}
+
+
+def _lab_has_shm_dataset_and_extra_config(lab: LabProbe) -> None:
+    # /dev/shm: a 256Mi tmpfs (spec.resources.user.shm).
+    df = lab.run("df", "-k", "/dev/shm")
+    assert df.returncode == 0, df.stderr
+    assert df.stdout.split("\n")[1].split()[1] == str(256 * 1024), df.stdout
+    # The data set is there, and read-only.
+    data = lab.run("cat", f"{DATASET_DIR}/{DATASET_FILE}")
+    assert data.returncode == 0 and data.stdout == DATASET_TEXT, (data.stdout, data.stderr)
+    write = lab.run("touch", f"{DATASET_DIR}/mine")
+    assert write.returncode != 0 and "Read-only file system" in write.stderr, write
+    # The admin's snippet ran after the hub's own configuration.
+    env = lab.run("printenv", EXTRA_CONFIG_ENV)
+    assert env.stdout.strip() == "loaded", (env.stdout, env.stderr)
+
+
+def _lab_reaches_what_egress_allows(kube: Kube, namespace: str, lab: LabProbe) -> None:
+    """Public on by default, private and metadata off; each switch and an extra rule, in turn."""
+    node = kube.list(resource_path("v1", "Node"))[0]
+    node_ip = next(a["address"] for a in node["status"]["addresses"] if a["type"] == "InternalIP")
+    proxy_api = kube.get(
+        resource_path("v1", "Service", namespace=namespace, name=f"{HUB}-proxy-api")
+    )
+    labels = {
+        "app.kubernetes.io/name": "stellars-jupyterhub",
+        "app.kubernetes.io/instance": HUB,
+        "app.kubernetes.io/component": "singleuser",
+    }
+    ips = start_listeners(kube, namespace, other_lab_labels=labels)
+    targets = {
+        "public": f"{PUBLIC_ADDRESS}:{LISTEN_PORT}",
+        "metadata": f"{METADATA_ADDRESS}:{LISTEN_PORT}",
+        "api (ClusterIP)": "10.96.0.1:443",
+        "api (node)": f"{node_ip}:6443",
+        "proxy api": f"{(proxy_api or {})['spec']['clusterIP']}:8001",
+        "other lab": f"{ips['other-lab']}:8888",
+        "service 5000": f"{ips['mlflow-e2e']}:5000",
+        "service 5001": f"{ips['mlflow-e2e']}:5001",
+    }
+
+    def expect(*reachable: str) -> None:
+        wanted = {name: name in reachable for name in targets}
+        seen: list[dict[str, bool]] = [{}]
+
+        def probe() -> bool:
+            reached = lab.reaches(*targets.values())
+            seen[0] = {name: reached[target] for name, target in targets.items()}
+            return seen[0] == wanted
+
+        wait_for(probe, timeout=90, what=f"lab reaches only {reachable} (last: {seen[0]})")
+
+    def set_egress(egress: dict[str, Any]) -> None:
+        kube.merge_patch(hub_path(namespace, HUB), {"spec": {"network": {"egress": egress}}})
+
+    lab_pod = kube.get(resource_path("v1", "Pod", namespace=namespace, name=lab.pod)) or {}
+    with stand_in_internet(f"{lab_pod['status']['podIP']}/32"):
+        expect("public")
+        allow = [{"podSelector": {"matchLabels": SERVICE_LABELS}, "ports": [{"port": 5000}]}]
+        set_egress({"publicInternet": False, "allow": allow})
+        expect("service 5000")
+        set_egress({"cloudMetadata": True})
+        expect("service 5000", "metadata")
+
+
+def _broken_snippet_leaves_the_hub_degraded(kube: Kube, namespace: str) -> None:
+    hub_pods = f"app.kubernetes.io/instance={HUB},app.kubernetes.io/component=hub"
+    before = {
+        p["metadata"]["uid"]
+        for p in kube.list(resource_path("v1", "Pod", namespace=namespace), label_selector=hub_pods)
+    }
+    broken = {"90-broken": "c.JupyterHub.log_level = 'DEBUG'\nif True\n"}
+    kube.merge_patch(hub_path(namespace, HUB), {"spec": {"hub": {"extraConfig": broken}}})
+    hub = wait_hub(
+        kube, namespace, HUB, lambda h: is_true(h, "Degraded"), timeout=60, what="hub Degraded"
+    )
+    message = conditions_of(hub)["Degraded"]["message"]
+    assert "spec.hub.extraConfig.90-broken: line 2" in message, message
+    after = {
+        p["metadata"]["uid"]
+        for p in kube.list(resource_path("v1", "Pod", namespace=namespace), label_selector=hub_pods)
+    }
+    assert after == before, "the hub was restarted with a snippet that does not compile"
+
+
 def test_a_user_signs_up_is_approved_and_keeps_files_in_the_lab(
     hub_images: None,
     operator: OperatorProcess,
     kube: Kube,
+    kube_config: str,
     namespace: str,
     public_service: Callable[[str, str], PublicService],
 ) -> None:
     started = time.monotonic()
+    # A data set the labs get read-only, filled beforehand.
+    fill_dataset(kube, namespace)
     # The admin applies a StellarsHub and waits until it says Ready.
-    apply_hub(kube, namespace, HUB, small_hub(gpu_mode="off"))
+    apply_hub(kube, namespace, HUB, {**small_hub(gpu_mode="off"), **_with_extras()})
     hub = wait_hub(
         kube, namespace, HUB, lambda h: is_true(h, "Ready"), timeout=300, what="hub Ready"
     )
@@ -141,6 +256,13 @@ def test_a_user_signs_up_is_approved_and_keeps_files_in_the_lab(
     read = user.lab("GET", USER, "/api/contents/note.txt?content=1&type=file&format=text")
     assert read.status_code == 200, read.text
     assert read.json()["content"] == "kept across restarts\n"
+
+    lab = LabProbe(pod_name, namespace, kube_config)
+    extras_started = time.monotonic()
+    _lab_has_shm_dataset_and_extra_config(lab)
+    _lab_reaches_what_egress_allows(kube, namespace, lab)
+    _broken_snippet_leaves_the_hub_degraded(kube, namespace)
+    print(f"lab extras and egress checked in {time.monotonic() - extras_started:.0f}s")
 
     # Deleting the hub stops the user's server and keeps the user's volumes.
     kube.delete(hub_path(namespace, HUB))

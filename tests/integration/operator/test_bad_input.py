@@ -68,3 +68,18 @@ def test_missing_secret_and_storage_class_degrade_only_that_hub(
     assert conditions_of(fixed)["Degraded"]["status"] == "False"
     assert kube.get(path) is not None
     assert operator.process is not None and operator.process.poll() is None
+
+
+def test_a_size_that_passes_the_schema_but_no_claim_can_have_is_degraded(
+    operator: OperatorProcess, kube: Kube, namespace: str
+) -> None:
+    # Tried as a new user would: `home: "0"` passes the schema, and used to give a Ready hub whose
+    # every spawn failed.
+    create_hub(kube, namespace, "zero", {"storage": {"home": "0"}})
+
+    hub = wait_for_status(kube, namespace, "zero", lambda h: bool(_degraded_message(h)))
+
+    assert conditions_of(hub)["Degraded"]["reason"] == "InvalidSpec"
+    assert _degraded_message(hub) == "spec.storage.home: must be more than 0 (is 0)"
+    path = resource_path("apps/v1", "Deployment", namespace=namespace, name="zero-hub")
+    assert kube.get(path) is None

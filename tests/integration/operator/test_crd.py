@@ -66,13 +66,16 @@ def test_empty_spec_gets_every_default(crd: dict[str, Any], kube: Kube) -> None:
     created = _create(kube, {**_hub("demo"), "spec": {}})
     spec = created["spec"]
     assert spec["baseUrl"] == "/jupyterhub"
-    assert spec["gpu"] == {"mode": "auto", "perUser": 1}
+    assert spec["gpu"] == {"mode": "auto", "perUser": 1, "profiles": "auto"}
     assert spec["storage"]["shared"] == {
         "enabled": False,
         "size": "10Gi",
         "accessMode": "ReadWriteMany",
     }
     assert spec["exposure"] == {"serviceType": "ClusterIP", "ingress": {"enabled": False}}
+    egress = {"publicInternet": True, "privateNetworks": False, "cloudMetadata": False}
+    assert spec["network"] == {"egress": egress}
+    assert spec["user"] == {"allowHostPath": False}
 
 
 def _hub(name: str) -> dict[str, Any]:
@@ -90,3 +93,50 @@ def test_malformed_spec_is_rejected_with_a_clear_message(
     message = json.loads(raised.value.body or "{}").get("message", "")
     for fragment in case["errors"]:
         assert fragment in message, message
+
+
+@pytest.mark.parametrize(
+    ("created", "change", "fragment"),
+    [
+        ({}, {"storage": {"storageClass": "fast"}}, "storageClass cannot change once the hub"),
+        (
+            {"storage": {"storageClass": "standard"}},
+            {"storage": {"storageClass": "fast"}},
+            "storageClass cannot change once the hub",
+        ),
+        ({}, {"storage": {"hubData": "5Gi"}}, "hubData cannot change once the hub exists"),
+        (
+            {"storage": {"shared": {"enabled": True}}},
+            {"storage": {"shared": {"size": "50Gi"}}},
+            "the shared volume's size, accessMode and storageClass cannot change",
+        ),
+    ],
+    ids=["class-set", "class-changed", "hub-data-size", "shared-size"],
+)
+def test_what_a_claim_is_made_with_cannot_change_once_the_hub_exists(
+    crd: dict[str, Any],
+    kube: Kube,
+    namespace: str,
+    created: dict[str, Any],
+    change: dict[str, Any],
+    fragment: str,
+) -> None:
+    kube.request(
+        "POST", resource_path(*HUBS, namespace=namespace), body={**_hub("claims"), "spec": created}
+    )
+    path = resource_path(*HUBS, namespace=namespace, name="claims")
+    with pytest.raises(ApiException) as raised:
+        kube.merge_patch(path, {"spec": change})
+    assert raised.value.status == 422
+    assert fragment in json.loads(raised.value.body or "{}").get("message", "")
+
+
+def test_user_volume_sizes_and_a_disabled_shared_volume_may_change(
+    crd: dict[str, Any], kube: Kube, namespace: str
+) -> None:
+    kube.request("POST", resource_path(*HUBS, namespace=namespace), body=_hub("claims"))
+    path = resource_path(*HUBS, namespace=namespace, name="claims")
+    change = {"storage": {"home": "3Gi", "shared": {"size": "20Gi", "accessMode": "ReadWriteOnce"}}}
+    changed = kube.merge_patch(path, {"spec": change})
+    assert changed["spec"]["storage"]["home"] == "3Gi"
+    assert changed["spec"]["storage"]["shared"]["size"] == "20Gi"

@@ -59,7 +59,10 @@ def test_gpu_node_appears_and_goes(
     create_hub(kube, namespace, "demo")
     wait_for_status(kube, namespace, "demo", lambda h: bool(h.get("status", {}).get("gpu")))
     hub_deployment = resource_path("apps/v1", "Deployment", namespace=namespace, name="demo-hub")
-    generation = (kube.get(hub_deployment) or {})["metadata"]["generation"]
+    # The Node watcher may write status.gpu before the hub's first pass has applied its children.
+    generation = wait_for(lambda: kube.get(hub_deployment), what="the hub Deployment")["metadata"][
+        "generation"
+    ]
 
     # the device plugin's part: advertise the resource and a Ready condition (node status)
     kube.merge_patch(

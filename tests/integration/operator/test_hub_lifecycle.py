@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from stellars_operator.kube import Kube, resource_path
+from stellars_operator.status import FIRST_START_NOTE
+from tests.fixtures.kubectl import ClusterCli
 from tests.fixtures.operator_process import OperatorProcess
 from tests.fixtures.polling import wait_for
 from tests.fixtures.stellarshub import (
@@ -25,7 +28,6 @@ pytestmark = pytest.mark.cluster
 CHILDREN = [
     ("v1", "ServiceAccount", "demo-hub"),
     ("v1", "ServiceAccount", "demo-user"),
-    ("rbac.authorization.k8s.io/v1", "Role", "demo-hub"),
     ("rbac.authorization.k8s.io/v1", "RoleBinding", "demo-hub"),
     ("v1", "Secret", "demo-secrets"),
     ("v1", "ConfigMap", "demo-config"),
@@ -95,7 +97,11 @@ def test_create_renders_every_child_owned_and_labelled(
     status = hub["status"]
     assert status["observedGeneration"] == created["metadata"]["generation"]
     assert status["url"] == f"http://demo-proxy-public.{namespace}.svc/jupyterhub/"
-    assert status["adminPassword"] == {"secretName": "demo-secrets", "key": "admin-password"}
+    assert status["adminPassword"] == {
+        "secretName": "demo-secrets",
+        "key": "admin-password",
+        "note": FIRST_START_NOTE,
+    }
     conditions = conditions_of(hub)
     assert conditions["Degraded"]["status"] == "False"
     assert conditions["Degraded"]["reason"] == "AsExpected"
@@ -280,3 +286,41 @@ def test_delete_stops_users_and_collects_children(
         time.sleep(2)
         kept = kube.get(pvc_path)
         assert kept is not None and not kept["metadata"].get("deletionTimestamp")
+
+
+def test_a_hub_deleted_while_the_operator_is_down_is_released_by_the_documented_commands(
+    operator: OperatorProcess, kube: Kube, kube_config: str, namespace: str
+) -> None:
+    create_hub(kube, namespace, "demo")
+    wait_for(lambda: all_children(kube, namespace, CHILDREN), what="every child")
+    _create(kube, _user_object(namespace, "PersistentVolumeClaim", "demo-alice-home"))
+    _create(kube, _user_object(namespace, "Pod", "demo-jupyter-alice"))
+    operator.stop()
+
+    kube.delete(resource_path(*HUBS, namespace=namespace, name="demo"))
+    time.sleep(3)
+    stuck = get_hub(kube, namespace, "demo")
+    assert stuck is not None and stuck["metadata"].get("deletionTimestamp")
+    assert stuck["metadata"].get("finalizers"), "nothing holds the hub: the test proves nothing"
+
+    # docs/helm.md, "A hub deleted while the operator is down", command by command.
+    cli = ClusterCli(kubeconfig=Path(kube_config))
+    users = "app.kubernetes.io/instance=demo,app.kubernetes.io/component=singleuser"
+    cli.kubectl("-n", namespace, "delete", "pods", "-l", users, "--wait=false")
+    finalizers_off = '{"metadata":{"finalizers":null}}'
+    cli.kubectl(
+        "-n", namespace, "patch", "stellarshub", "demo", "--type", "merge", "-p", finalizers_off
+    )
+
+    wait_for(lambda: get_hub(kube, namespace, "demo") is None or None, what="the hub to go")
+    pod = kube.get(resource_path("v1", "Pod", namespace=namespace, name="demo-jupyter-alice"))
+    assert pod is None or pod["metadata"].get("deletionTimestamp")
+    wait_for(
+        lambda: child(kube, namespace, ("apps/v1", "Deployment", "demo-hub")) is None or None,
+        timeout=90,
+        what="the hub's children collected",
+    )
+    kept = kube.get(
+        resource_path("v1", "PersistentVolumeClaim", namespace=namespace, name="demo-alice-home")
+    )
+    assert kept is not None and not kept["metadata"].get("deletionTimestamp")

@@ -140,14 +140,82 @@ def test_others_sign_up_and_wait_for_approval(make_authenticator: Make) -> None:
     assert login(authenticator, "bob", "bobs-password") == "bob"
 
 
-def test_repeated_failed_logins_lock_the_account(make_authenticator: Make) -> None:
-    authenticator = make_authenticator(JUPYTERHUB_ADMIN_PASSWORD="right-password")
+def test_repeated_failed_logins_lock_a_users_account(make_authenticator: Make) -> None:
+    authenticator = make_authenticator()
+    authenticator.create_user("bob", "bobs-password")
+    UserInfo.change_authorization(authenticator.db, "bob")
 
     for _ in range(authenticator.allowed_failed_logins):
+        assert login(authenticator, "bob", "wrong") is None
+
+    assert login(authenticator, "bob", "bobs-password") is None  # locked out for now
+    assert authenticator.seconds_before_next_try > 0
+
+
+def test_nobody_can_lock_the_admin_out_with_wrong_passwords(make_authenticator: Make) -> None:
+    authenticator = make_authenticator(JUPYTERHUB_ADMIN_PASSWORD="right-password")
+
+    for _ in range(authenticator.allowed_failed_logins * 3):
         assert login(authenticator, "admin", "wrong") is None
 
-    assert login(authenticator, "admin", "right-password") is None  # locked out for now
-    assert authenticator.seconds_before_next_try > 0
+    assert login(authenticator, "admin", "right-password") == "admin"
+
+
+def test_an_admin_name_that_names_a_users_account_stops_the_start(
+    make_authenticator: Make, tmp_path: Path
+) -> None:
+    first = make_authenticator(JUPYTERHUB_ADMIN_PASSWORD="the-admins-own")
+    first.create_user("mallory", "mallorys-password")
+    UserInfo.change_authorization(first.db, "mallory")
+
+    with pytest.raises(AdminBootstrapError, match="'mallory' belongs to an account this hub did"):
+        make_authenticator(JUPYTERHUB_ADMIN="mallory")
+
+    assert (tmp_path / "admin-accounts").read_text().split() == ["admin"]
+
+
+def test_an_admin_account_the_hub_made_before_the_record_existed_is_kept(
+    make_authenticator: Make, tmp_path: Path
+) -> None:
+    make_authenticator(JUPYTERHUB_ADMIN_PASSWORD="the-admins-own")
+    (tmp_path / "admin-accounts").unlink()  # a data volume from before the record
+
+    upgraded = make_authenticator(JUPYTERHUB_ADMIN_PASSWORD="the-admins-own")
+
+    assert login(upgraded, "admin", "the-admins-own") == "admin"
+    assert (tmp_path / "admin-accounts").read_text().split() == ["admin"]
+
+
+def test_a_new_admin_name_gets_a_new_account_made_by_the_hub(
+    make_authenticator: Make, tmp_path: Path
+) -> None:
+    make_authenticator(JUPYTERHUB_ADMIN_PASSWORD="the-admins-own")
+
+    renamed = make_authenticator(JUPYTERHUB_ADMIN="chief", JUPYTERHUB_ADMIN_PASSWORD="chiefs-own")
+
+    assert login(renamed, "chief", "chiefs-own") == "chief"
+    assert sorted((tmp_path / "admin-accounts").read_text().split()) == ["admin", "chief"]
+
+
+@pytest.mark.parametrize("asked", [None, 1, 7])
+def test_sign_up_refuses_passwords_shorter_than_eight_whatever_is_asked(
+    make_authenticator: Make, asked: int | None
+) -> None:
+    authenticator = make_authenticator(
+        SignupPolicy(open_signup=True, minimum_password_length=asked)
+    )
+
+    assert authenticator.minimum_password_length == 8
+    assert authenticator.create_user("erin", "seven77") is None
+    assert authenticator.create_user("erin", "eight888x") is not None
+
+
+def test_sign_up_refuses_common_passwords(make_authenticator: Make) -> None:
+    authenticator = make_authenticator(SignupPolicy(open_signup=True))
+
+    assert authenticator.create_user("frank", "password") is None
+    assert authenticator.create_user("frank", "qwertyuiop") is None
+    assert authenticator.create_user("frank", "franks-own-words") is not None
 
 
 def test_a_password_nativeauthenticator_refuses_stops_the_start(tmp_path: Path) -> None:
@@ -174,6 +242,9 @@ def test_configure_auth_is_the_seeds_policy_plus_lockout() -> None:
     assert c.NativeAuthenticator.allowed_failed_logins > 0
     assert c.NativeAuthenticator.seconds_before_next_try > 0
     assert c.StellarsAuthenticator.admin_password_file == "/data/admin-password"
+    assert c.StellarsAuthenticator.admin_accounts_file == "/data/admin-accounts"
+    assert c.NativeAuthenticator.minimum_password_length == 8
+    assert c.NativeAuthenticator.check_common_password is True
 
 
 def test_with_sign_up_off_the_hub_still_makes_its_admin(make_authenticator: Make) -> None:

@@ -15,10 +15,12 @@ from stellars_hub.docker_spawner import (
     LabImageUnavailableError,
     StellarsDockerSpawner,
     configure_docker,
+    confinement,
     docker_spawner_traits,
+    shm_size,
 )
 from stellars_hub.names import safe_name
-from stellars_hub.settings import load_settings
+from stellars_hub.settings import LabLimits, load_settings
 
 SETTINGS = load_settings({"JUPYTERHUB_SPAWNER": "docker", "DOCKER_NETWORK_NAME": "labs-net"})
 NO_GPU = GpuPlacement.disabled("off")
@@ -48,7 +50,11 @@ def test_containers_and_volumes_have_the_seeds_names() -> None:
 def test_without_gpu_labs_see_no_device_and_the_flags_say_so() -> None:
     traits = docker_spawner_traits(SETTINGS, gpu=NO_GPU)
 
-    assert traits["extra_host_config"] == {}
+    # Only the confinement every lab gets; no device request.
+    assert traits["extra_host_config"] == {
+        **confinement(SETTINGS.lab_limits),
+        "shm_size": shm_size(SETTINGS),
+    }
     assert traits["environment"] == {
         "ENABLE_SERVICE_MLFLOW": "1",
         "ENABLE_SERVICE_GLANCES": "1",
@@ -117,3 +123,41 @@ def test_a_missing_image_fails_the_spawn_with_a_message_and_creates_nothing() ->
         "(pull access denied for lab). Please tell the administrator."
     )
     assert calls == ["inspect_image", "pull"]  # stop() asked Docker nothing
+
+
+def test_labs_are_confined_by_default() -> None:
+    traits = docker_spawner_traits(SETTINGS, gpu=NO_GPU)
+
+    assert traits["mem_limit"] == 4 * 1024**3
+    assert traits["cpu_limit"] == 2.0
+    assert traits["extra_host_config"] == {
+        "security_opt": ["no-new-privileges"],
+        "cap_drop": ["ALL"],
+        "memswap_limit": 4 * 1024**3,
+        "pids_limit": 4096,
+        # /dev/shm: half the memory limit unless DOCKER_LAB_SHM_SIZE says otherwise.
+        "shm_size": 2 * 1024**3,
+    }
+
+
+def test_lab_limits_come_from_the_environment_and_zero_means_none() -> None:
+    small = load_settings(
+        {
+            "DOCKER_LAB_MEM_LIMIT": "512m",
+            "DOCKER_LAB_CPU_LIMIT": "0.5",
+            "DOCKER_LAB_PIDS_LIMIT": "64",
+        }
+    )
+    unbounded = load_settings(
+        {"DOCKER_LAB_MEM_LIMIT": "0", "DOCKER_LAB_CPU_LIMIT": "0", "DOCKER_LAB_PIDS_LIMIT": "0"}
+    )
+
+    assert small.lab_limits == LabLimits(memory_bytes=512 * 1024**2, cpus=0.5, pids=64)
+    traits = docker_spawner_traits(unbounded, gpu=PROBED_GPU)
+    assert (traits["mem_limit"], traits["cpu_limit"]) == (None, None)
+    host_config = traits["extra_host_config"]
+    assert "memswap_limit" not in host_config and "pids_limit" not in host_config
+    # Privileges stay dropped whatever the limits, and the GPU request sits beside them.
+    assert host_config["cap_drop"] == ["ALL"]
+    assert host_config["security_opt"] == ["no-new-privileges"]
+    assert host_config["device_requests"]

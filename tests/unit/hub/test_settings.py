@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from stellars_hub.contract import GpuMode
+from stellars_hub.contract import CullingPolicy, GpuMode
 from stellars_hub.settings import HubSettings, SettingsError, load_settings
 
 KUBERNETES = {
@@ -176,4 +177,42 @@ def test_kubernetes_mode_needs_what_the_operator_sets(missing: str) -> None:
     environment = {name: value for name, value in KUBERNETES.items() if name != missing}
 
     with pytest.raises(SettingsError, match=f"^{missing}='' is not valid: expected"):
+        load_settings(environment)
+
+
+def test_idle_culler_settings_take_the_compose_platforms_names() -> None:
+    assert load_settings({}).culling == CullingPolicy(
+        enabled=False, timeout=86400, every=600, max_age=0, users=False
+    )
+    culling = load_settings(
+        {
+            "IDLE_CULLER_ENABLED": "1",
+            "IDLE_CULLER_TIMEOUT": "90",
+            "IDLE_CULLER_CULL_EVERY": "15",
+            "IDLE_CULLER_MAX_AGE": "3600",
+            "IDLE_CULLER_CULL_USERS": "1",
+        }
+    ).culling
+    assert culling == CullingPolicy(enabled=True, timeout=90, every=15, max_age=3600, users=True)
+
+
+@pytest.mark.parametrize(
+    ("environment", "message"),
+    [
+        ({"IDLE_CULLER_TIMEOUT": "0"}, "IDLE_CULLER_TIMEOUT='0' is not valid"),
+        ({"IDLE_CULLER_CULL_EVERY": "1m"}, "IDLE_CULLER_CULL_EVERY='1m' is not valid"),
+        ({"IDLE_CULLER_MAX_AGE": "-1"}, "IDLE_CULLER_MAX_AGE='-1' is not valid"),
+        ({"IDLE_CULLER_ENABLED": "yes"}, "IDLE_CULLER_ENABLED='yes' is not valid"),
+        ({"DOCKER_LAB_MEM_LIMIT": "4GB"}, "DOCKER_LAB_MEM_LIMIT='4GB' is not valid"),
+        ({"DOCKER_LAB_MEM_LIMIT": "G"}, "DOCKER_LAB_MEM_LIMIT='G' is not valid"),
+        ({"DOCKER_LAB_CPU_LIMIT": "two"}, "DOCKER_LAB_CPU_LIMIT='two' is not valid"),
+        ({"DOCKER_LAB_CPU_LIMIT": "-1"}, "DOCKER_LAB_CPU_LIMIT='-1' is not valid"),
+        ({"DOCKER_LAB_CPU_LIMIT": "nan"}, "DOCKER_LAB_CPU_LIMIT='nan' is not valid"),
+        ({"DOCKER_LAB_PIDS_LIMIT": "1.5"}, "DOCKER_LAB_PIDS_LIMIT='1.5' is not valid"),
+    ],
+)
+def test_bad_culler_and_limit_settings_name_the_variable(
+    environment: dict[str, str], message: str
+) -> None:
+    with pytest.raises(SettingsError, match=re.escape(message)):
         load_settings(environment)

@@ -87,7 +87,68 @@ CEL: dict[str, Callable[[Any], bool]] = {
     "self.all(k, k.matches('^[A-Za-z_][A-Za-z0-9_]*$'))": (
         lambda env: all(re.search(r"^[A-Za-z_][A-Za-z0-9_]*$", k) for k in env)
     ),
+    (
+        "[has(self.persistentVolumeClaim), has(self.configMap), has(self.secret),"
+        " has(self.emptyDir), has(self.hostPath)].filter(x, x).size() == 1"
+    ): (
+        lambda v: sum(
+            k in v for k in ("persistentVolumeClaim", "configMap", "secret", "emptyDir", "hostPath")
+        )
+        == 1
+    ),
+    (
+        "self.all(k, k.size() <= 317 && k.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?"
+        "(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$'))"
+    ): (
+        lambda selector: all(
+            len(k) <= 317
+            and re.search(
+                r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+                r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$",
+                k,
+            )
+            for k in selector
+        )
+    ),
+    "has(self.cidr) != (has(self.namespaceSelector) || has(self.podSelector))": (
+        lambda p: ("cidr" in p) != ("namespaceSelector" in p or "podSelector" in p)
+    ),
+    "self.all(k, k.matches('^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$') && k.size() <= 63)": (
+        lambda snippets: all(
+            re.search(r"^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$", k) and len(k) <= 63 for k in snippets
+        )
+    ),
 }
+
+
+def _same_key(new: Any, old: Any, key: str) -> bool:
+    return (key in new) == (key in old) and new.get(key) == old.get(key)
+
+
+# Transition rules (they name `oldSelf`): checked on updates only, as (new, old) -> ok.
+TRANSITION_CEL: dict[str, Callable[[Any, Any], bool]] = {
+    (
+        "has(self.storageClass) == has(oldSelf.storageClass) && (!has(self.storageClass)"
+        " || self.storageClass == oldSelf.storageClass)"
+    ): lambda new, old: _same_key(new, old, "storageClass"),
+    "self == oldSelf": lambda new, old: bool(new == old),
+    (
+        "!has(oldSelf.enabled) || !oldSelf.enabled || has(oldSelf.existingClaim) ||"
+        " ((has(self.size) == has(oldSelf.size) && (!has(self.size) || self.size == oldSelf.size))"
+        " && (has(self.accessMode) == has(oldSelf.accessMode) && (!has(self.accessMode)"
+        " || self.accessMode == oldSelf.accessMode)) && (has(self.storageClass) =="
+        " has(oldSelf.storageClass)"
+        " && (!has(self.storageClass) || self.storageClass == oldSelf.storageClass)))"
+    ): lambda new, old: (
+        not old.get("enabled")
+        or "existingClaim" in old
+        or all(_same_key(new, old, key) for key in ("size", "accessMode", "storageClass"))
+    ),
+}
+
+
+def is_transition_rule(rule: str) -> bool:
+    return "oldSelf" in rule
 
 
 def cel_rules(schema: dict[str, Any], path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
@@ -119,6 +180,26 @@ def _nodes_at(value: Any, path: str) -> Iterator[tuple[str, Any]]:
             yield key + (f".{sub_path}" if sub_path else ""), node
 
 
+def _duplicate_map_keys(schema: dict[str, Any], value: Any, path: str) -> list[tuple[str, str]]:
+    """What `x-kubernetes-list-type: map` refuses: two items with the same key fields."""
+    errors: list[tuple[str, str]] = []
+    if isinstance(value, dict):
+        for key, child in (schema.get("properties") or {}).items():
+            if key in value:
+                errors += _duplicate_map_keys(child, value[key], f"{path}.{key}".lstrip("."))
+    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+        keys = schema.get("x-kubernetes-list-map-keys") or []
+        seen: set[tuple[Any, ...]] = set()
+        for index, item in enumerate(value):
+            if schema.get("x-kubernetes-list-type") == "map" and isinstance(item, dict):
+                identity = tuple(item.get(k) for k in keys)
+                if identity in seen:
+                    errors.append((f"{path}.{index}", f"Duplicate value: {identity}"))
+                seen.add(identity)
+            errors += _duplicate_map_keys(schema["items"], item, f"{path}.{index}")
+    return errors
+
+
 def validation_errors(obj: dict[str, Any]) -> list[tuple[str, str]]:
     """(dotted path, message) for everything the API server would reject in this object."""
     schema = openapi_schema()
@@ -129,10 +210,13 @@ def validation_errors(obj: dict[str, Any]) -> list[tuple[str, str]]:
         if error.validator == "required":  # the API server names the missing field itself
             path.append(re.sub(r"^'(.*)' is a required property$", r"\1", error.message))
         errors.append((".".join(path), error.message))
+    errors += _duplicate_map_keys(schema, obj, "")
     if errors:
         return errors  # like the API server, CEL is only evaluated on schema-valid objects
     defaulted = apply_defaults(schema, copy.deepcopy(obj))
     for path, rule in cel_rules(schema):
+        if is_transition_rule(rule["rule"]):
+            continue  # a create has no old object
         for concrete, node in _nodes_at(defaulted, path):
             if not CEL[rule["rule"]](node):
                 errors.append((concrete, rule["message"]))

@@ -24,12 +24,19 @@ def _matches(obj: Mapping[str, Any], selector: str | None) -> bool:
 
 
 class FakeKube(KubeClient):
-    """Stores applied manifests as the API server would; `fail_apply` makes every apply fail."""
+    """Stores applied manifests as the API server would; `fail_apply` makes every apply fail,
+    `refuse` the applies of the kinds it names (kind -> HTTP status)."""
 
-    def __init__(self, *objects: Mapping[str, Any], fail_apply: int | None = None) -> None:
+    def __init__(
+        self,
+        *objects: Mapping[str, Any],
+        fail_apply: int | None = None,
+        refuse: Mapping[str, int] | None = None,
+    ) -> None:
         self.objects: dict[str, dict[str, Any]] = {}
         self.calls: list[tuple[str, str]] = []
         self.fail_apply = fail_apply
+        self.refuse = dict(refuse or {})
         for obj in objects:
             self.objects[manifest_path(obj)] = copy.deepcopy(dict(obj))
 
@@ -61,8 +68,9 @@ class FakeKube(KubeClient):
     def apply(self, manifest: Mapping[str, Any]) -> dict[str, Any]:
         path = manifest_path(manifest)
         self.calls.append(("APPLY", path))
-        if self.fail_apply is not None:
-            raise ApiException(status=self.fail_apply, reason="Forbidden", body="denied")
+        status = self.refuse.get(manifest["kind"], self.fail_apply)
+        if status is not None:
+            raise ApiException(status=status, reason="Refused", body="denied")
         self.objects[path] = copy.deepcopy(dict(manifest))
         return copy.deepcopy(dict(manifest))
 

@@ -10,6 +10,7 @@ import yaml
 
 from tests.unit.operator.crd_schema import (
     CEL,
+    TRANSITION_CEL,
     apply_defaults,
     cel_rules,
     load_crd,
@@ -75,7 +76,7 @@ def test_every_field_has_a_description() -> None:
 def test_nested_objects_default_to_empty_so_inner_defaults_apply() -> None:
     spec_schema = openapi_schema()["properties"]["spec"]
     defaulted = apply_defaults(openapi_schema(), {"spec": {}})["spec"]
-    assert defaulted["gpu"] == {"mode": "auto", "perUser": 1}
+    assert defaulted["gpu"] == {"mode": "auto", "perUser": 1, "profiles": "auto"}
     assert defaulted["resources"]["user"]["limits"] == {"cpu": "2", "memory": "2Gi"}
     assert defaulted["storage"]["shared"]["enabled"] is False
     for key, sub in spec_schema["properties"].items():
@@ -109,6 +110,26 @@ def test_malformed_spec_is_rejected_at_its_field(case: dict[str, Any]) -> None:
 def test_every_cel_rule_has_a_python_translation() -> None:
     rules = [rule["rule"] for _, rule in cel_rules(openapi_schema())]
     assert rules, "the CRD has CEL rules"
-    assert set(rules) == set(CEL)
+    assert set(rules) == set(CEL) | set(TRANSITION_CEL)
     for _, rule in cel_rules(openapi_schema()):
         assert rule.get("message"), rule
+
+
+def test_what_claims_are_made_with_is_fixed_once_the_hub_exists() -> None:
+    rules = {path: rule["rule"] for path, rule in cel_rules(openapi_schema())}
+    storage = TRANSITION_CEL[rules["spec.storage"]]
+    shared = TRANSITION_CEL[
+        next(r for p, r in cel_rules_at(openapi_schema(), "spec.storage.shared") if "oldSelf" in r)
+    ]
+    assert not storage({"storageClass": "fast"}, {})
+    assert not storage({"storageClass": "fast"}, {"storageClass": "standard"})
+    assert storage({"storageClass": "standard", "home": "9Gi"}, {"storageClass": "standard"})
+    assert not TRANSITION_CEL[rules["spec.storage.hubData"]]("5Gi", "1Gi")
+    on = {"enabled": True, "size": "10Gi", "accessMode": "ReadWriteMany"}
+    assert not shared({**on, "size": "20Gi"}, on)
+    assert shared({**on, "size": "20Gi", "enabled": False}, {**on, "enabled": False})
+    assert shared({**on, "enabled": False}, on)
+
+
+def cel_rules_at(schema: dict[str, Any], path: str) -> list[tuple[str, str]]:
+    return [(p, rule["rule"]) for p, rule in cel_rules(schema) if p == path]

@@ -6,7 +6,14 @@ from typing import Any
 
 import pytest
 
-from stellars_operator.gpu import GpuDecision, decide, node_essentials, read_node, tolerations_for
+from stellars_operator.gpu import (
+    GpuDecision,
+    decide,
+    is_gpu_taint,
+    node_essentials,
+    read_node,
+    tolerations_for,
+)
 from stellars_operator.spec import GpuSpec
 from tests.unit.operator.conftest import NODE_FIXTURES, load_nodes
 
@@ -89,25 +96,35 @@ def test_eks_accelerator_label() -> None:
     assert decision.nodes[0].product == "nvidia-tesla-v100"
 
 
-def test_tainted_gpu_node_gives_tolerations_for_its_real_blocking_taints() -> None:
+def test_tainted_gpu_node_gives_tolerations_for_its_gpu_taints_only() -> None:
     decision = _auto("tainted")
     assert decision.tolerations == (
-        {"key": "dedicated", "operator": "Equal", "value": "ml-team", "effect": "NoExecute"},
         {"key": "nvidia.com/gpu", "operator": "Equal", "value": "present", "effect": "NoSchedule"},
-    )  # PreferNoSchedule does not block; node.kubernetes.io/* are conditions, not GPU taints
+    )  # dedicated=ml-team is the admin's to tolerate (spec.gpu.tolerations); PreferNoSchedule
+    # does not block; node.kubernetes.io/* are conditions
+
+
+@pytest.mark.parametrize(
+    ("taint", "gpu"),
+    [
+        ({"key": "nvidia.com/gpu", "value": "present"}, True),
+        ({"key": "nvidia.com/mig-1g.10gb", "value": ""}, True),
+        ({"key": "amd.com/gpu", "value": ""}, True),
+        ({"key": "sku", "value": "gpu"}, True),
+        ({"key": "dedicated", "value": "ml-team"}, False),
+        ({"key": "team", "value": "gpu-admins-only"}, True),
+        ({"key": "node-role.kubernetes.io/control-plane", "value": ""}, False),
+    ],
+)
+def test_only_gpu_taints_are_tolerated_by_default(taint: dict[str, str], gpu: bool) -> None:
+    assert is_gpu_taint({**taint, "effect": "NoSchedule"}) is gpu
 
 
 def test_spec_tolerations_come_first_and_are_not_repeated() -> None:
-    mine = {
-        "key": "nvidia.com/gpu",
-        "operator": "Equal",
-        "value": "present",
-        "effect": "NoSchedule",
-    }
-    decision = _auto("tainted", tolerations=(mine,))
-    assert decision.tolerations[0] == mine
-    assert decision.tolerations.count(mine) == 1
-    assert len(decision.tolerations) == 2
+    gpu = {"key": "nvidia.com/gpu", "operator": "Equal", "value": "present", "effect": "NoSchedule"}
+    team = {"key": "dedicated", "operator": "Equal", "value": "ml-team", "effect": "NoExecute"}
+    decision = _auto("tainted", tolerations=(team, gpu))
+    assert decision.tolerations == (team, gpu)  # the admin tolerates the team's taint
 
 
 @pytest.mark.parametrize(
@@ -242,6 +259,6 @@ def test_node_without_status_is_not_ready() -> None:
 
 
 def test_tolerations_for_taint_without_value_use_exists() -> None:
-    assert tolerations_for([{"key": "k", "effect": "NoSchedule"}]) == [
-        {"key": "k", "operator": "Exists", "effect": "NoSchedule"}
+    assert tolerations_for([{"key": "nvidia.com/gpu", "effect": "NoSchedule"}]) == [
+        {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}
     ]

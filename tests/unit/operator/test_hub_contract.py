@@ -14,7 +14,13 @@ from typing import Any
 
 import pytest
 
-from stellars_hub.contract import GpuPlacement, LabSettings, SignupPolicy, UserStorage
+from stellars_hub.contract import (
+    CullingPolicy,
+    GpuPlacement,
+    LabSettings,
+    SignupPolicy,
+    UserStorage,
+)
 from stellars_operator.gpu import decide
 from stellars_operator.render.config import lab_settings, render_gpu_config, settings_document
 from stellars_operator.spec import GpuSpec
@@ -31,6 +37,7 @@ SPECS: list[dict[str, Any]] = [
         "resources": {"user": {"requests": {"cpu": 1}, "limits": {"memory": "4Gi"}}},
         "extraEnv": {"TZ": "UTC"},
         "signup": {"enabled": False, "openSignup": True, "minimumPasswordLength": 12},
+        "culling": {"enabled": True, "timeout": 120, "every": 20, "maxAge": 7200, "users": True},
         "startTimeout": 600,
     },
 ]
@@ -49,6 +56,10 @@ EVERY_FIELD = LabSettings(
     start_timeout=900,
     labels={"app.kubernetes.io/instance": "team"},
     signup=SignupPolicy(enabled=False, open_signup=True, minimum_password_length=14),
+    culling=CullingPolicy(enabled=True, timeout=90, every=15, max_age=3600, users=True),
+    shm_size="1Gi",
+    extra_volumes=({"name": "data", "persistentVolumeClaim": {"claimName": "d"}},),
+    extra_volume_mounts=({"name": "data", "mountPath": "/mnt/data", "readOnly": True},),
 )
 EVERY_GPU_FIELD = GpuPlacement(
     enabled=True,
@@ -81,6 +92,7 @@ def test_hub_reads_settings_json(spec: dict[str, Any]) -> None:
     assert settings.start_timeout == hub.spec.start_timeout
     assert settings.signup.enabled == hub.spec.signup.enabled
     assert settings.signup.open_signup == hub.spec.signup.open_signup
+    assert settings.culling == hub.spec.culling
     assert settings.labels["app.kubernetes.io/component"] == "singleuser"
     expected_claim = "demo-shared" if hub.spec.storage.shared.enabled else None
     assert settings.shared_claim == expected_claim

@@ -6,7 +6,11 @@ import base64
 import json
 from typing import Any
 
+from stellars_operator.placement import ALLOW_OPERATOR_NAMESPACE
 from stellars_operator.reconcile import patch_status, reconcile, refresh_gpu
+from stellars_operator.settings import OperatorSettings
+from stellars_operator.spec import parse_hub
+from stellars_operator.status import gpu_status
 from tests.unit.operator.conftest import load_nodes
 from tests.unit.operator.fake_kube import FakeKube
 
@@ -35,7 +39,7 @@ def test_first_pass_applies_every_child_and_reports_progressing() -> None:
     outcome = reconcile(kube, body(), nodes=[], now=NOW)
     assert outcome.problems == ()
     assert outcome.status["phase"] == "Progressing"  # Deployments exist; none reports Available
-    assert len(kube.applied()) == 16
+    assert len(kube.applied()) == 15  # no Role: the hub is bound to a ClusterRole
     assert _conditions(outcome.status)["Degraded"] == ("False", "AsExpected")
 
 
@@ -196,9 +200,127 @@ def test_a_node_change_touches_only_the_hubs_whose_decision_changes() -> None:
     decision = refresh_gpu(kube, hubs["auto"], nodes=nodes, now=NOW)
     assert decision is not None and decision.enabled
     # the same nodes again (a heartbeat, a label nobody reads): no write for anyone
+    hub = parse_hub(body({"gpu": {"mode": "auto"}}))
     current = body(
-        {"gpu": {"mode": "auto"}}, {**hubs["auto"]["status"], "gpu": decision.to_status()}
+        {"gpu": {"mode": "auto"}}, {**hubs["auto"]["status"], "gpu": gpu_status(hub, decision)}
     )
     before = len(kube.calls)
     assert refresh_gpu(kube, current, nodes=nodes, now=NOW) is None
     assert kube.calls[before:] == []
+
+
+HUB_DATA_PATH = "/api/v1/namespaces/team/persistentvolumeclaims/demo-hub-data"
+
+
+def _with_bound_hub_data(kube: FakeKube) -> None:
+    kube.objects[HUB_DATA_PATH]["status"] = {"phase": "Bound"}
+
+
+def test_a_lost_secret_is_not_minted_anew_over_the_hubs_data() -> None:
+    kube = FakeKube()
+    reconcile(kube, body(), nodes=[], now=NOW)
+    _with_bound_hub_data(kube)
+    del kube.objects[SECRET_PATH]
+    before = len(kube.applied())
+
+    outcome = reconcile(kube, body(), nodes=[], now=NOW)
+
+    assert outcome.status["phase"] == "Degraded"
+    assert outcome.apply_error is not None
+    assert "lacks admin-password, cookie-secret, proxy-token while the hub's data volume" in (
+        outcome.apply_error
+    )
+    assert SECRET_PATH not in kube.objects
+    assert len(kube.applied()) == before
+
+
+def test_an_emptied_key_is_not_minted_anew_over_the_hubs_data() -> None:
+    kube = FakeKube()
+    reconcile(kube, body(), nodes=[], now=NOW)
+    _with_bound_hub_data(kube)
+    kube.objects[SECRET_PATH]["data"]["proxy-token"] = ""
+
+    outcome = reconcile(kube, body(), nodes=[], now=NOW)
+
+    assert outcome.apply_error is not None and "lacks proxy-token" in outcome.apply_error
+    assert kube.objects[SECRET_PATH]["data"]["proxy-token"] == ""
+
+
+def test_a_secret_that_is_not_text_is_degraded_not_raised() -> None:
+    kube = FakeKube()
+    reconcile(kube, body(), nodes=[], now=NOW)
+    kube.objects[SECRET_PATH]["data"]["cookie-secret"] = base64.b64encode(b"\xff\xfe").decode()
+
+    outcome = reconcile(kube, body(), nodes=[], now=NOW)
+
+    assert outcome.status["phase"] == "Degraded"
+    assert outcome.apply_error is not None
+    assert "key 'cookie-secret' is not UTF-8 text" in outcome.apply_error
+
+
+def test_a_changed_secret_rolls_the_hub_and_the_proxy_together() -> None:
+    kube = FakeKube()
+    reconcile(kube, body(), nodes=[], now=NOW)
+    deployments = {
+        name: f"/apis/apps/v1/namespaces/team/deployments/{name}"
+        for name in ("demo-hub", "demo-proxy")
+    }
+
+    def hashes() -> dict[str, str]:
+        return {
+            name: kube.objects[path]["spec"]["template"]["metadata"]["annotations"][
+                "stellars.io/secrets-hash"
+            ]
+            for name, path in deployments.items()
+        }
+
+    first = hashes()
+    assert first["demo-hub"] == first["demo-proxy"]
+    kube.objects[SECRET_PATH]["data"]["proxy-token"] = base64.b64encode(b"t" * 64).decode()
+
+    reconcile(kube, body(), nodes=[], now=NOW)
+
+    second = hashes()
+    assert second["demo-hub"] == second["demo-proxy"] != first["demo-hub"]
+
+
+def test_a_hub_in_the_operators_namespace_is_degraded_and_nothing_applied() -> None:
+    kube = FakeKube()
+    outcome = reconcile(
+        kube, body(), nodes=[], now=NOW, settings=OperatorSettings(namespace="team")
+    )
+    assert outcome.status["phase"] == "Degraded"
+    assert [p.field for p in outcome.problems] == ["metadata.namespace"]
+    assert "team is the operator's own namespace" in str(outcome.problems[0])
+    assert kube.applied() == []
+
+
+def test_the_admin_may_allow_one_hub_in_the_operators_namespace() -> None:
+    allowed = body()
+    allowed["metadata"]["annotations"] = {ALLOW_OPERATOR_NAMESPACE: "true"}
+    outcome = reconcile(
+        FakeKube(), allowed, nodes=[], now=NOW, settings=OperatorSettings(namespace="team")
+    )
+    assert outcome.problems == ()
+    elsewhere = reconcile(
+        FakeKube(), body(), nodes=[], now=NOW, settings=OperatorSettings(namespace="ops")
+    )
+    assert elsewhere.problems == ()
+
+
+def test_the_operators_settings_come_from_its_environment() -> None:
+    settings = OperatorSettings.from_environment(
+        {"POD_NAMESPACE": "ops", "STELLARS_HUB_CLUSTER_ROLE": "r1-stellars-jupyterhub-hub"}
+    )
+    assert settings == OperatorSettings("ops", "r1-stellars-jupyterhub-hub")
+    assert OperatorSettings.from_environment({}) == OperatorSettings("", "stellars-jupyterhub-hub")
+
+
+def test_the_hub_is_bound_to_the_cluster_role_the_operator_was_given() -> None:
+    kube = FakeKube()
+    reconcile(kube, body(), nodes=[], now=NOW, settings=OperatorSettings(hub_cluster_role="r1-hub"))
+    binding = kube.objects[
+        "/apis/rbac.authorization.k8s.io/v1/namespaces/team/rolebindings/demo-hub"
+    ]
+    assert binding["roleRef"]["name"] == "r1-hub"
+    assert not any("/roles/" in path for path in kube.objects)

@@ -61,7 +61,6 @@ def test_minimal_hub_children() -> None:
     children = render(make_hub())
     assert _kinds(children) == {
         "ServiceAccount": 2,
-        "Role": 1,
         "RoleBinding": 1,
         "Secret": 1,
         "ConfigMap": 2,

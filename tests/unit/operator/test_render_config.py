@@ -26,6 +26,7 @@ def test_settings_document_has_the_contracts_keys() -> None:
         "extraEnv": {},
         "startTimeout": 300,
         "signup": {"enabled": True, "openSignup": False, "minimumPasswordLength": 8},
+        "culling": {"enabled": False, "timeout": 86400, "every": 600, "maxAge": 0, "users": False},
         "labels": {
             "app.kubernetes.io/name": "stellars-jupyterhub",
             "app.kubernetes.io/instance": "demo",
@@ -33,6 +34,10 @@ def test_settings_document_has_the_contracts_keys() -> None:
             "app.kubernetes.io/managed-by": "stellars-operator",
             "app.kubernetes.io/part-of": "stellars-jupyterhub-ds",
         },
+        # Half of limits.memory when spec.resources.user.shm is unset.
+        "shmSize": "1024Mi",
+        "extraVolumes": [],
+        "extraVolumeMounts": [],
     }
 
 
@@ -52,7 +57,9 @@ def test_configmaps() -> None:
     assert list(settings["extraEnv"]) == ["A", "B"]
     assert gpu == render_gpu_config(hub, gpu=decision)
     assert gpu["metadata"]["name"] == "demo-gpu"
-    assert json.loads(gpu["data"]["gpu.json"]) == {
+    document = json.loads(gpu["data"]["gpu.json"])
+    assert [p["name"] for p in document.pop("profiles")] == ["cpu", "nvidia-h200-x1"]
+    assert document == {
         "enabled": True,
         "resource": "nvidia.com/gpu",
         "count": 1,

@@ -135,3 +135,30 @@ def test_service_on_8081() -> None:
     ]
     assert service["spec"]["selector"]["app.kubernetes.io/component"] == "hub"
     assert [c["kind"] for c in render_hub(make_hub())] == ["Deployment", "Service"]
+
+
+def test_extra_config_reaches_the_hub_as_files_and_rolls_it() -> None:
+    plain = render_hub_deployment(make_hub())
+    spec = {"hub": {"extraConfig": {"b-roles": "c.A.b = 2\n", "a-auth": "c.A.a = 1\n"}}}
+    with_snippets = render_hub_deployment(make_hub(spec))
+    volume = with_snippets["spec"]["template"]["spec"]["volumes"][1]
+    items = volume["projected"]["sources"][0]["configMap"]["items"]
+    assert items[1:] == [
+        {"key": "extra-config.a-auth.py", "path": "extra-config/a-auth.py"},
+        {"key": "extra-config.b-roles.py", "path": "extra-config/b-roles.py"},
+    ]
+    env = {
+        e["name"]: e.get("value")
+        for e in with_snippets["spec"]["template"]["spec"]["containers"][0]["env"]
+    }
+    assert env["STELLARS_EXTRA_CONFIG_DIR"] == "/etc/stellars/extra-config"
+    annotation = "stellars.io/config-hash"
+    assert (
+        plain["spec"]["template"]["metadata"]["annotations"][annotation]
+        != with_snippets["spec"]["template"]["metadata"]["annotations"][annotation]
+    )
+
+
+def test_a_hub_that_stops_at_start_leaves_its_reason_in_the_pods_status() -> None:
+    container = render_hub_deployment(make_hub())["spec"]["template"]["spec"]["containers"][0]
+    assert container["terminationMessagePolicy"] == "FallbackToLogsOnError"

@@ -8,8 +8,12 @@ from stellars_operator.render.network import render_network
 from tests.unit.operator.conftest import make_hub
 
 
-def _policies() -> dict[str, dict[str, Any]]:
-    return {p["metadata"]["name"]: p for p in render_network(make_hub())}
+def _policies(spec: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+    return {p["metadata"]["name"]: p for p in render_network(make_hub(spec))}
+
+
+# Public internet is on by default (test_render_network_egress.py); off, labs reach only these.
+CLOSED = {"network": {"egress": {"publicInternet": False}}}
 
 
 def _component(peer: dict[str, Any]) -> str | None:
@@ -22,7 +26,7 @@ def test_three_policies() -> None:
 
 
 def test_user_pods_egress_only_to_hub_proxy_and_dns() -> None:
-    user = _policies()["demo-singleuser"]
+    user = _policies(CLOSED)["demo-singleuser"]
     assert user["spec"]["policyTypes"] == ["Ingress", "Egress"]
     assert user["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "singleuser"
     egress = user["spec"]["egress"]

@@ -135,6 +135,33 @@ def test_quantity_that_does_not_parse_is_a_problem() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("storage", "field"),
+    [
+        ({"home": "0"}, "spec.storage.home"),
+        ({"workspace": "0Gi"}, "spec.storage.workspace"),
+        ({"cache": 0}, "spec.storage.cache"),
+        ({"hubData": "0"}, "spec.storage.hubData"),
+        ({"shared": {"enabled": True, "size": "0"}}, "spec.storage.shared.size"),
+    ],
+)
+def test_a_size_no_claim_can_have_is_a_problem_naming_the_field(
+    storage: dict[str, object], field: str
+) -> None:
+    problems = check_hub(make_hub({"storage": storage}))
+    assert [p.field for p in problems] == [field]
+    assert "must be more than 0" in str(problems[0])
+
+
+def test_a_size_of_a_shared_volume_that_is_off_is_no_problem() -> None:
+    assert _fields(storage={"shared": {"enabled": False, "size": "0"}}) == []
+
+
+def test_a_zero_limit_is_a_problem_naming_the_field() -> None:
+    fields = _fields(resources={"user": {"requests": {"memory": "0"}, "limits": {"memory": "0"}}})
+    assert fields == ["spec.resources.user.limits.memory"]
+
+
 def test_ingress_without_host_is_a_problem() -> None:
     assert _fields(exposure={"ingress": {"enabled": True}}) == ["spec.exposure.ingress.host"]
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from stellars_operator.gpu import decide
 from stellars_operator.spec import GpuSpec, SpecError
 from stellars_operator.status import (
+    FIRST_START_NOTE,
     DeploymentState,
     Observation,
     gpu_status_patch,
@@ -77,6 +80,7 @@ def test_children_applied_but_no_pods_running() -> None:
         "Progressing": ("True", "RollingOut"),
         "Degraded": ("False", "AsExpected"),
         "GPUAvailable": ("False", "NoGpuNodes"),
+        "InsecureExposure": ("False", "ClusterInternal"),
     }
     ready = status["conditions"][0]
     assert ready["message"] == (
@@ -121,7 +125,13 @@ def test_transition_time_kept_while_status_unchanged_and_moved_when_it_changes()
     assert again == first  # same observation, same status: nothing to patch
     later = render_status(hub, seen(True, True), previous=first, now=T1)
     times = {c["type"]: c["lastTransitionTime"] for c in later["conditions"]}
-    assert times == {"Ready": T1, "Progressing": T1, "Degraded": T0, "GPUAvailable": T0}
+    assert times == {
+        "Ready": T1,
+        "Progressing": T1,
+        "Degraded": T0,
+        "GPUAvailable": T0,
+        "InsecureExposure": T0,
+    }
 
 
 def test_merge_conditions_with_a_new_type() -> None:
@@ -137,11 +147,17 @@ def test_status_fields() -> None:
     hub = make_hub({"admin": {"passwordSecretRef": {"name": "pw"}}}, generation=4)
     status = render_status(hub, seen(False, False), previous={}, now=T0)
     assert status["observedGeneration"] == 4
-    assert status["adminPassword"] == {"secretName": "pw", "key": "password"}
+    assert status["adminPassword"] == {
+        "secretName": "pw",
+        "key": "password",
+        "note": FIRST_START_NOTE,
+    }
+    assert "first start" in FIRST_START_NOTE
     assert status["gpu"]["summary"] == "none"
     assert render_status(make_hub(), seen(False, False), previous={}, now=T0)["adminPassword"] == {
         "secretName": "demo-secrets",
         "key": "admin-password",
+        "note": FIRST_START_NOTE,
     }
 
 
@@ -189,3 +205,24 @@ def test_keys_the_gpu_status_lost_are_written_as_null() -> None:
     assert gone["gpu"]["enabled"] is False
     by_type = {c["type"]: c for c in gone["conditions"]}
     assert by_type["GPUAvailable"]["status"] == "False"
+
+
+@pytest.mark.parametrize(
+    ("exposure", "expected"),
+    [
+        ({}, ("False", "ClusterInternal")),
+        ({"serviceType": "NodePort"}, ("True", "PlainHTTPService")),
+        ({"serviceType": "LoadBalancer"}, ("True", "PlainHTTPService")),
+        ({"ingress": {"enabled": True, "host": "hub.example.org"}}, ("True", "PlainHTTPIngress")),
+        (
+            {"ingress": {"enabled": True, "host": "hub.example.org", "tlsSecretName": "tls"}},
+            ("False", "IngressTLS"),
+        ),
+    ],
+)
+def test_a_login_page_served_in_clear_text_is_a_warning_condition(
+    exposure: dict[str, Any], expected: tuple[str, str]
+) -> None:
+    status = render_status(make_hub({"exposure": exposure}), seen(True, True), previous={}, now=T0)
+    assert conditions(status)["InsecureExposure"] == expected
+    assert status["phase"] == "Ready"  # a warning: the hub works

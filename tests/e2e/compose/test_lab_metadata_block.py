@@ -1,0 +1,125 @@
+"""Compose labs and the cloud metadata address: a lab reaches addresses beyond its network (the
+way to the internet) but not 169.254.169.254.
+
+Nothing leaves this machine: the test owns 169.254.169.254 itself, in a network namespace behind
+a veth pair, with a web server on port 80 that also answers on the namespace's other address.
+A container on the platform's network without the lab's route reaches both (so a refusal is the
+block, not an empty address); the user's lab reaches the other address and is refused the
+metadata one at once, by its own routing table."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+
+from tests.e2e.compose.people import User
+from tests.fixtures.docker import INSECURE_OK, LAB_IMAGE, ComposeStack, docker
+from tests.fixtures.polling import wait_for
+
+pytestmark = [pytest.mark.docker, INSECURE_OK]
+
+METADATA = "169.254.169.254"
+NETNS = "stellars-metadata"
+HOST_SIDE, NS_SIDE = "stmd-host", "stmd-ns"
+HOST_IP, NS_IP, PREFIX = "10.213.252.1", "10.213.252.2", "/30"
+# Prints the HTTP status, or the error's class and errno: what a lab's program would see.
+DIAL = """
+import sys, urllib.request
+try:
+    print(urllib.request.urlopen(f"http://{sys.argv[1]}/", timeout=10).status)
+except OSError as error:
+    reason = getattr(error, "reason", error)
+    print(type(reason).__name__, getattr(reason, "errno", None))
+"""
+
+
+def ip(*args: str, check: bool = True) -> None:
+    result = subprocess.run(["ip", *args], capture_output=True, text=True, check=False)
+    if check and result.returncode != 0:
+        pytest.fail(f"ip {' '.join(args)} failed: {result.stderr}")
+
+
+def served(probe: list[str]) -> bool:
+    done = subprocess.run(probe, check=False, capture_output=True, text=True)
+    return done.stdout.strip() == "200"
+
+
+def remove_fake_metadata() -> None:
+    ip("route", "delete", f"{METADATA}/32", "via", NS_IP, check=False)
+    ip("netns", "delete", NETNS, check=False)
+    ip("link", "delete", HOST_SIDE, check=False)
+
+
+@pytest.fixture
+def fake_metadata_service() -> Iterator[None]:
+    """169.254.169.254:80 and 10.213.252.2:80 served on this machine, in a namespace of ours."""
+    remove_fake_metadata()  # what an interrupted run left
+    ip("netns", "add", NETNS)
+    server = None
+    try:
+        ip("link", "add", HOST_SIDE, "type", "veth", "peer", "name", NS_SIDE)
+        ip("link", "set", NS_SIDE, "netns", NETNS)
+        ip("address", "add", HOST_IP + PREFIX, "dev", HOST_SIDE)
+        ip("link", "set", HOST_SIDE, "up")
+        inside = ["netns", "exec", NETNS, "ip"]
+        ip(*inside, "link", "set", "lo", "up")
+        ip(*inside, "address", "add", NS_IP + PREFIX, "dev", NS_SIDE)
+        ip(*inside, "address", "add", f"{METADATA}/32", "dev", NS_SIDE)
+        ip(*inside, "link", "set", NS_SIDE, "up")
+        ip(*inside, "route", "add", "default", "via", HOST_IP)
+        ip("route", "add", f"{METADATA}/32", "via", NS_IP)
+        server = subprocess.Popen(
+            [
+                "ip",
+                "netns",
+                "exec",
+                NETNS,
+                "python3",
+                "-m",
+                "http.server",
+                "80",
+                "--bind",
+                "0.0.0.0",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        probe = ["ip", "netns", "exec", NETNS, "python3", "-c", DIAL, METADATA]
+        wait_for(
+            lambda: subprocess.run(
+                probe, check=False, capture_output=True, text=True
+            ).stdout.strip()
+            == "200",
+            timeout=20,
+            what="the fake metadata service",
+        )
+        yield
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=10)
+        remove_fake_metadata()
+
+
+def dial_from_lab(lab: str, address: str) -> str:
+    return docker("exec", lab, "python3", "-c", DIAL, address, timeout=60).stdout.strip()
+
+
+def dial_from_plain_container(network: str, address: str) -> str:
+    run = ["run", "--rm", "--network", network, "--entrypoint", "python3", LAB_IMAGE]
+    return docker(*run, "-c", DIAL, address, timeout=120).stdout.strip()
+
+
+def test_a_lab_reaches_beyond_its_network_but_not_the_metadata_address(
+    compose_stack: ComposeStack, lab_user: User, fake_metadata_service: None
+) -> None:
+    lab = f"jupyterlab-{lab_user.name}"
+
+    # Without the lab's route, the platform's network reaches both addresses.
+    assert dial_from_plain_container(compose_stack.network, METADATA) == "200"
+    assert dial_from_plain_container(compose_stack.network, NS_IP) == "200"
+    # The lab goes out the same way, but is refused the metadata address at once (EACCES).
+    assert dial_from_lab(lab, NS_IP) == "200"
+    assert dial_from_lab(lab, METADATA) == "PermissionError 13"

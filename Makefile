@@ -37,12 +37,12 @@ docker: ## Make sure a Docker engine answers (starts Debian's dockerd when none 
 	$(call step,docker: ensure engine,scripts/ensure-docker.sh)
 
 .PHONY: images
-images: ## Build the hub, operator and slim JupyterLab images (offline-capable)
+images: ## Build the hub, operator, slim-lab and data-science-lab images (offline-capable)
 	$(call step,images: build,scripts/build-images.sh)
 
 .PHONY: up
 up: ## Run the single-host platform (Compose): builds what is missing, waits for health
-	$(call step,up: images,scripts/build-images.sh --missing)
+	$(call step,up: images,scripts/build-images.sh --missing hub)
 	$(call step,up: compose,compose/up.sh)
 
 .PHONY: down
@@ -119,11 +119,11 @@ test: venv ## Every tier, under the egress guard: fails if any packet left for a
 .PHONY: test-guarded
 test-guarded: e2e-prerequisites
 	$(call step,test: chart,$(PYTEST) tests/chart -q)
-	$(call step,test: integration + e2e + browser,$(PYTEST) tests/integration tests/e2e tests/browser -q)
+	$(call step,test: integration + e2e + browser + bench smoke,$(PYTEST) tests/integration tests/e2e tests/browser tests/bench -q)
 
 .PHONY: bench
-bench: venv ## Benchmarks, results as JSON in bench-results/
-	$(call step,bench,$(PY) -m tests.bench.run --out bench-results)
+bench: venv e2e-prerequisites ## Benchmarks (starts what they need): JSON in bench-results/, table + plot in docs/benchmarks.md
+	$(call step,bench,$(PY) -m tests.bench.run --out bench-results --docs docs)
 
 .PHONY: clean
 clean: ## Remove build outputs and caches inside the repo (keeps volumes and ~/.cache)

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Final
 
 import docker.errors
@@ -109,7 +110,33 @@ class StellarsDockerSpawner(DockerSpawner):  # type: ignore[misc]
             )
             for name, value in traits.items():
                 setattr(self, name, value)
-        return await super().start(*args, **kwargs)
+        address = await super().start(*args, **kwargs)
+        # DockerSpawner returns once the container runs, about 2 s before the lab listens;
+        # JupyterHub then polls with a doubling backoff and notices the lab late (1.4 s on
+        # median, docs/benchmarks.md). Waiting here, in steps of 0.1 s, hands it a lab that
+        # answers its first poll. A lab that never listens is left to JupyterHub's own timeout.
+        if isinstance(address, tuple) and len(address) == 2:
+            await wait_until_listening(
+                str(address[0]), int(address[1]), timeout_s=self.http_timeout
+            )
+        return address
+
+
+async def wait_until_listening(
+    host: str, port: int, *, timeout_s: float, step_s: float = 0.1
+) -> bool:
+    """Whether host:port accepted a TCP connection within `timeout_s`."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), step_s * 5)
+        except (OSError, TimeoutError):
+            if asyncio.get_running_loop().time() >= deadline:
+                return False
+            await asyncio.sleep(step_s)
+        else:
+            writer.close()
+            return True
 
 
 def docker_volumes(extra: tuple[LabVolume, ...] = ()) -> dict[str, Any]:

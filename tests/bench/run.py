@@ -1,112 +1,54 @@
-"""Benchmarks of the pure hot paths, written as JSON (`make bench`).
+"""`make bench`: every benchmark family, full size, then the table and plot in docs/.
 
-Measured, never asserted: each case runs a fixed number of iterations several times and
-reports the median and the spread, so runs on the same machine can be compared.
+It runs tests/bench as one pytest session with the `full` profile (the session's fixtures
+start what is missing: the sealed cluster, the Docker engine, a Compose stack, the operator),
+writes bench-results/<family>.json, and regenerates docs/benchmarks.md and docs/benchmarks.png.
+`--report-only` redraws the table and plot from the JSON already there.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import platform
-import statistics
-import time
-from collections.abc import Callable
+import os
+import subprocess
+import sys
 from pathlib import Path
-from typing import Any
 
-import yaml
-
-from stellars_hub.gpu.nvidia_smi import parse_list, parse_query_gpu
-from stellars_hub.settings import load_settings
-from stellars_operator.gpu import decide
-from stellars_operator.render import render_children
-from stellars_operator.spec import parse_hub
-
-ROOT = Path(__file__).resolve().parents[2]
-SECRETS = {"cookie-secret": "0" * 64, "proxy-token": "t" * 32, "admin-password": "p" * 16}
+from tests.bench import profile, report
+from tests.fixtures.paths import REPO
 
 
-def _hub(example: str) -> Any:
-    body = yaml.safe_load((ROOT / "examples" / example).read_text())
-    body.setdefault("metadata", {}).update(namespace="bench", uid="00000000-bench")
-    return parse_hub(body)
-
-
-def _nodes(count: int) -> list[dict[str, Any]]:
-    """A cluster of `count` nodes, a quarter of them GFD-labelled GPU nodes."""
-    template = yaml.safe_load((ROOT / "tests/fixtures/nodes/gfd-labelled.yaml").read_text())
-    gpu_nodes = template if isinstance(template, list) else template.get("items", [template])
-    cpu = yaml.safe_load((ROOT / "tests/fixtures/nodes/cpu-only.yaml").read_text())
-    cpu_nodes = cpu if isinstance(cpu, list) else cpu.get("items", [cpu])
-    nodes = []
-    for i in range(count):
-        node = json.loads(json.dumps((gpu_nodes if i % 4 == 0 else cpu_nodes)[0]))
-        node["metadata"]["name"] = f"node-{i}"
-        nodes.append(node)
-    return nodes
-
-
-def _measure(fn: Callable[[], object], *, iterations: int, repeats: int = 5) -> dict[str, Any]:
-    fn()  # warm-up: imports, caches
-    per_call_us = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(iterations):
-            fn()
-        per_call_us.append((time.perf_counter() - start) / iterations * 1e6)
-    return {
-        "iterations": iterations,
-        "repeats": repeats,
-        "median_us": round(statistics.median(per_call_us), 2),
-        "min_us": round(min(per_call_us), 2),
-        "max_us": round(max(per_call_us), 2),
-    }
-
-
-def cases() -> dict[str, tuple[Callable[[], object], int]]:
-    gpu_fixtures = ROOT / "tests/fixtures/gpu/h200"
-    query = (gpu_fixtures / "query-gpu.stdout").read_text()
-    listing = (gpu_fixtures / "list.stdout").read_text()
-    minimal, full = _hub("minimal.yaml"), _hub("full.yaml")
-    gpu_hub = _hub("gpu.yaml")
-    nodes = _nodes(500)
-    decision = decide(nodes, gpu_hub.spec.gpu)
-    env = {"JUPYTERHUB_SPAWNER": "docker", "ENABLE_GPU_SUPPORT": "2"}
-    return {
-        "operator.render_children.minimal": (
-            lambda: render_children(minimal, secret_values=SECRETS, gpu=decision),
-            300,
-        ),
-        "operator.render_children.full": (
-            lambda: render_children(full, secret_values=SECRETS, gpu=decision),
-            300,
-        ),
-        "operator.gpu.decide.500_nodes": (lambda: decide(nodes, gpu_hub.spec.gpu), 50),
-        "hub.nvidia_smi.parse_query_gpu.h200": (lambda: parse_query_gpu(query), 5000),
-        "hub.nvidia_smi.parse_list.h200": (lambda: parse_list(listing), 5000),
-        "hub.settings.load_settings": (lambda: load_settings(env), 5000),
-    }
-
-
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--out", type=Path, default=ROOT / "bench-results")
+    parser.add_argument("--out", type=Path, default=profile.BENCH_RESULTS)
+    parser.add_argument("--docs", type=Path, default=REPO / "docs")
+    parser.add_argument("--profile", choices=("full", "smoke"), default="full")
+    parser.add_argument("--report-only", action="store_true")
+    parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments, e.g. -k spawn")
     args = parser.parse_args()
-    results = {name: _measure(fn, iterations=n) for name, (fn, n) in cases().items()}
-    report = {
-        "python": platform.python_version(),
-        "machine": platform.machine(),
-        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "results": results,
-    }
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / "bench.json"
-    path.write_text(json.dumps(report, indent=2) + "\n")
-    for name, result in results.items():
-        print(f"{name:45s} {result['median_us']:>12.2f} us/call")
-    print(f"bench: results in {path}")
+    rc = 0
+    if not args.report_only:
+        args.out.mkdir(parents=True, exist_ok=True)
+        env = {
+            **os.environ,
+            profile.PROFILE_VARIABLE: args.profile,
+            profile.OUT_VARIABLE: str(args.out.resolve()),
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(REPO / "tests/bench"),
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            *args.pytest_args,
+        ]
+        rc = subprocess.run(command, env=env, cwd=REPO, check=False).returncode
+    markdown, png = report.write(args.out, docs=args.docs)
+    print(f"bench: results in {args.out}, table in {markdown}, plot in {png}")
+    return rc
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -85,3 +85,50 @@ def test_idle_hubs_cost_no_write_and_no_read(
     assert reads == []
     assert len(watches) <= WATCH_RECONNECTS_ALLOWED, watches
     assert "Traceback" not in counted_operator.log_text()
+
+
+@pytest.fixture
+def plain_node(kube: Kube, namespace: str) -> Iterator[str]:
+    """A Node without GPUs or addresses, made before the hubs (so it is in every decision)."""
+    name = f"stellars-idle-{namespace[-6:]}"
+    kube.request(
+        "POST",
+        "/api/v1/nodes",
+        body={"apiVersion": "v1", "kind": "Node", "metadata": {"name": name}},
+    )
+    try:
+        yield f"/api/v1/nodes/{name}"
+    finally:
+        kube.delete(f"/api/v1/nodes/{name}")
+
+
+def test_node_events_that_change_no_decision_cost_no_write(
+    plain_node: str,
+    counted_operator: OperatorProcess,
+    counter: ApiCounter,
+    kube: Kube,
+    namespace: str,
+) -> None:
+    for name in HUB_NAMES:
+        create_hub(kube, namespace, name, IDLE_SPEC)
+    for name in HUB_NAMES:
+        wait_for_status(
+            kube,
+            namespace,
+            name,
+            lambda hub: (hub.get("status") or {}).get("phase") == "Progressing",
+            what=f"{name} applied",
+        )
+    wait_for(lambda: _settled(counter), timeout=120, what="the operator to go quiet")
+
+    mark = counter.mark()
+    for value in ("a", "b", "c"):  # three Node events, nothing any hub decides on
+        kube.merge_patch(plain_node, {"metadata": {"labels": {"example.org/rack": value}}})
+        time.sleep(2)
+    time.sleep(QUIET_S)
+    seen = counter.since(mark)
+
+    writes = [str(r) for r in seen if r.is_write]
+    print(f"node events: {len(writes)} writes, {len(seen)} requests")
+    assert writes == [], writes
+    assert "node_changed" in counted_operator.log_text()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from types import SimpleNamespace
 from typing import Any
 
@@ -18,6 +19,7 @@ from stellars_hub.docker_spawner import (
     confinement,
     docker_spawner_traits,
     shm_size,
+    wait_until_listening,
 )
 from stellars_hub.names import safe_name
 from stellars_hub.settings import LabLimits, load_settings
@@ -161,3 +163,33 @@ def test_lab_limits_come_from_the_environment_and_zero_means_none() -> None:
     assert host_config["cap_drop"] == ["ALL"]
     assert host_config["security_opt"] == ["no-new-privileges"]
     assert host_config["device_requests"]
+
+
+def test_wait_until_listening_returns_once_the_lab_listens() -> None:
+    async def scenario() -> tuple[bool, float]:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        servers = []
+
+        async def listen_later() -> None:
+            await asyncio.sleep(0.5)
+            servers.append(await asyncio.start_server(lambda r, w: w.close(), "127.0.0.1", port))
+
+        task = asyncio.create_task(listen_later())
+        listening = await wait_until_listening("127.0.0.1", port, timeout_s=10)
+        await task
+        servers[0].close()
+        return listening, loop.time() - started
+
+    listening, _ = asyncio.run(scenario())
+    assert listening
+
+
+def test_wait_until_listening_gives_up_at_its_timeout() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert asyncio.run(wait_until_listening("127.0.0.1", port, timeout_s=0.3)) is False

@@ -14,7 +14,8 @@
 # Rules live in their own nftables table (inet stellars_egress_guard), hooked ahead of the
 # iptables chains of Docker, kube-proxy and kube-router, so no ACCEPT of theirs can skip them.
 # Allowed: udp/tcp 53 to the host's resolvers; tcp 80/443 to the addresses the registry names
-# resolve to (REGISTRY_HOSTS, the hosts of apt's sources, $STELLARS_EGRESS_ALLOW_HOSTS).
+# resolve to (REGISTRY_HOSTS, the hosts of apt's sources, $STELLARS_EGRESS_ALLOW_HOSTS; none with
+# STELLARS_EGRESS_RESOLVE=0).
 # "Off this machine" = out of an interface from external_ifaces (tests/network/host-net.sh).
 set -euo pipefail
 source "$(dirname "$0")/host-net.sh"
@@ -48,6 +49,9 @@ allowed_elements() {
   if [ "$family" = ipv4 ]; then
     for addr in $(host_resolvers); do echo "$addr . udp . 53"; echo "$addr . tcp . 53"; done
   fi
+  # STELLARS_EGRESS_RESOLVE=0: no registry names (a model machine in a test namespace cannot
+  # resolve them, and would wait for every lookup to time out).
+  [ "${STELLARS_EGRESS_RESOLVE:-1}" = 0 ] && return 0
   for host in $(registry_hosts | sed '/^$/d' | sort -u); do
     for addr in $(getent "$db" "$host" | awk '{print $1}' | sort -u); do
       if [ "$family" = ipv4 ] && [[ $addr == *:* ]]; then continue; fi

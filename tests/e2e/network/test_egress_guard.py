@@ -65,7 +65,9 @@ class ModelMachine:
     resolver: str
 
     def guard(self, *args: str) -> str:
-        return run_guard(*args, netns=MACHINE, env={"STELLARS_EXTERNAL_IFACES": EXTERNAL_IFACE})
+        # The model machine resolves no names: only its resolver is allowed (no registries).
+        env = {"STELLARS_EXTERNAL_IFACES": EXTERNAL_IFACE, "STELLARS_EGRESS_RESOLVE": "0"}
+        return run_guard(*args, netns=MACHINE, env=env)
 
     def left(self) -> int:
         return int(self.guard("count").strip())

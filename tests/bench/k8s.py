@@ -12,17 +12,13 @@ from typing import Any, Final
 
 import yaml
 
-from stellars_operator.credentials import complete_secret_values
-from stellars_operator.gpu import decide
 from stellars_operator.kube import Kube, resource_path
 from stellars_operator.labels import ChildNames
-from stellars_operator.render import render_children
-from stellars_operator.spec import parse_hub
 from stellars_operator.status import DeploymentState
 from tests.fixtures.binaries import cluster_binary
 from tests.fixtures.chart_objects import HUB_CLUSTER_ROLE
 from tests.fixtures.ports import tcp_open
-from tests.fixtures.stellarshub import HUBS, conditions_of
+from tests.fixtures.stellarshub import HUBS, conditions_of, unowned_children
 
 HUB_IMAGE: Final = "stellars/stellars-jupyterhub-ds:0.1.0"
 LAB_IMAGE: Final = "stellars/jupyterlab-slim:0.1.0"
@@ -94,21 +90,9 @@ def deployments_available(kube: Kube, namespace: str, hub_name: str) -> bool:
 
 
 def rendered_children(namespace: str, name: str, spec: dict[str, Any]) -> list[dict[str, Any]]:
-    """Exactly what the operator renders for this hub, without owner references (no
-    StellarsHub owns them here, so the garbage collector must leave them alone)."""
-    body = hub_body(namespace, name, spec)
-    body["metadata"]["uid"] = "00000000-0000-0000-0000-000000000000"
-    hub = parse_hub(body)
-    # The same objects the operator renders, bound to the same ClusterRole (chart_objects.py).
-    children = render_children(
-        hub,
-        secret_values=complete_secret_values({}),
-        gpu=decide([], hub.spec.gpu),
-        hub_cluster_role=HUB_CLUSTER_ROLE,
-    )
-    for child in children:
-        child["metadata"].pop("ownerReferences", None)
-    return children
+    """Exactly what the operator renders for this hub, bound to the same ClusterRole
+    (chart_objects.py), without owner references."""
+    return unowned_children(namespace, name, spec, hub_cluster_role=HUB_CLUSTER_ROLE)
 
 
 def kubectl(kubeconfig: str, *args: str, stdin: str | None = None) -> str:

@@ -8,16 +8,12 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from typing import Any
 
 import pytest
 
-from stellars_operator.credentials import complete_secret_values
-from stellars_operator.gpu import decide
-from stellars_operator.render import render_children
-from stellars_operator.spec import parse_hub
 from tests.fixtures.kubectl import ClusterCli
+from tests.fixtures.stellarshub import unowned_children
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(600)]
 
@@ -33,23 +29,8 @@ EVERYONE = {
 
 
 def _children(namespace: str) -> list[dict[str, Any]]:
-    body = {
-        "apiVersion": "stellars.io/v1alpha1",
-        "kind": "StellarsHub",
-        "metadata": {"name": "probe", "namespace": namespace, "uid": str(uuid.uuid4())},
-        "spec": {"exposure": {"ingress": {"enabled": True, "host": "probe.example.org"}}},
-    }
-    hub = parse_hub(body)
-    children = render_children(
-        hub,
-        secret_values=complete_secret_values({}),
-        gpu=decide([], hub.spec.gpu),
-        hub_cluster_role=HUB_CLUSTER_ROLE,
-    )
-    for child in children:
-        # No owner: the garbage collector would remove children of a hub that does not exist.
-        child["metadata"].pop("ownerReferences", None)
-    return children
+    spec = {"exposure": {"ingress": {"enabled": True, "host": "probe.example.org"}}}
+    return unowned_children(namespace, "probe", spec, hub_cluster_role=HUB_CLUSTER_ROLE)
 
 
 @pytest.mark.parametrize("mode", ["watch-namespace", "all-namespaces"])

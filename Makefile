@@ -73,8 +73,8 @@ chart-sync: ## Copy crds/stellarshub.yaml into the chart
 deploy: ## Build, load and helm-install the operator with a hub; print URL and admin password command
 	$(call step,deploy,charts/deploy.sh)
 
-# The tiers, each runnable alone; `make test` runs them all, integration + e2e + browser in one
-# pytest session so they share one cluster.
+# The tiers, each runnable alone; `make test` runs them all: integration, e2e, browser, faults and
+# the bench smoke in two workers side by side (tests/run-system-tests.sh), sharing one cluster.
 E2E_COMPOSE := tests/e2e/compose tests/e2e/images tests/e2e/network
 E2E_KUBERNETES := tests/e2e/cluster tests/e2e/kubernetes tests/e2e/chart
 GUARD := tests/network/egress-guard.sh
@@ -103,6 +103,10 @@ test-e2e-kubernetes: venv e2e-prerequisites ## Cluster smoke, hub on Kubernetes,
 test-browser: venv e2e-prerequisites ## Sign-up and approval in headless Chromium against the Compose stack
 	$(call step,test-browser,$(PYTEST) tests/browser -q)
 
+.PHONY: test-faults
+test-faults: venv e2e-prerequisites ## Fault suite: labs, sessions and files through faults of the platform's own parts
+	$(call step,test-faults,$(PYTEST) tests/faults -q)
+
 .PHONY: e2e-prerequisites
 e2e-prerequisites:
 	$(call step,test: docker engine,scripts/ensure-docker.sh)
@@ -119,7 +123,7 @@ test: venv ## Every tier, under the egress guard: fails if any packet left for a
 .PHONY: test-guarded
 test-guarded: e2e-prerequisites
 	$(call step,test: chart,$(PYTEST) tests/chart -q)
-	$(call step,test: integration + e2e + browser + bench smoke,$(PYTEST) tests/integration tests/e2e tests/browser tests/bench -q)
+	$(call step,test: integration + e2e + browser + faults + bench smoke,PYTEST=$(PYTEST) tests/run-system-tests.sh)
 
 .PHONY: bench
 bench: venv e2e-prerequisites ## Benchmarks (starts what they need): JSON in bench-results/, table + plot in docs/benchmarks.md

@@ -10,6 +10,9 @@ admin name changes to the name of an existing user's account, that account is no
 admin; the hub refuses to start and says why. Admin names are exempt from NativeAuthenticator's
 lockout per user name, which would let anyone lock the admin out with wrong passwords; password
 guessing is bounded per client at the front door instead (docs/security.md).
+
+Sign-up also refuses user names outside the policy of `username_policy.py` (no invisible or
+look-alike characters), and the sign-up page says what is allowed.
 """
 
 from __future__ import annotations
@@ -21,12 +24,15 @@ from pathlib import Path
 from typing import Any, Final
 
 from nativeauthenticator import NativeAuthenticator
+from nativeauthenticator.handlers import SignUpHandler
 from nativeauthenticator.orm import UserInfo
 from traitlets import Unicode
 from traitlets.config import Config
 
+from stellars_hub.account_record import RECORD_FILE, load_or_create
 from stellars_hub.contract import SignupPolicy
 from stellars_hub.settings import HubSettings
+from stellars_hub.username_policy import refusal_message
 
 ADMIN_PASSWORD_FILE: Final = "admin-password"  # noqa: S105 - a file name
 # The names of the admin accounts this hub created, one per line.
@@ -89,6 +95,27 @@ def admin_password(*, from_environment: str, password_file: Path) -> AdminPasswo
     return AdminPassword(value, where)
 
 
+class PolicySignUpHandler(SignUpHandler):  # type: ignore[misc]
+    """The sign-up page, saying which names are allowed when it refuses one (username_policy)."""
+
+    def get_result_message(
+        self,
+        user: Any,
+        assume_user_is_human: bool,
+        username_already_taken: bool,
+        confirmation_matches: bool,
+        user_is_admin: bool,
+    ) -> tuple[str, str]:
+        name = self.authenticator.normalize_username(self.get_body_argument("username", ""))
+        refused = refusal_message(name)
+        if user is None and refused and assume_user_is_human and not username_already_taken:
+            return "alert-danger", refused
+        result: tuple[str, str] = super().get_result_message(
+            user, assume_user_is_human, username_already_taken, confirmation_matches, user_is_admin
+        )
+        return result
+
+
 class StellarsAuthenticator(NativeAuthenticator):  # type: ignore[misc]
     """NativeAuthenticator that owns the admin account instead of leaving it to sign-up."""
 
@@ -102,9 +129,17 @@ class StellarsAuthenticator(NativeAuthenticator):  # type: ignore[misc]
         "/data/admin-accounts", config=True, help="The record of admin accounts the hub made."
     )
 
+    volume_record_file = Unicode(
+        "", config=True, help="The account record of volume ownership; empty: none."
+    )
+
     def __init__(self, add_new_table: bool = True, **kwargs: Any) -> None:
         super().__init__(add_new_table=add_new_table, **kwargs)
         if add_new_table:
+            # Made at the first start with volume stamps, before any new sign-up: accounts
+            # older than it keep their unstamped volumes (volume_owner.py).
+            if self.volume_record_file:
+                load_or_create(Path(self.volume_record_file))
             self.bootstrap_admins()
 
     def bootstrap_admins(self) -> None:
@@ -181,7 +216,17 @@ class StellarsAuthenticator(NativeAuthenticator):  # type: ignore[misc]
         if self._is_admin_name(name):
             self.log.warning("sign-up under the admin name %r refused", name)
             return None
+        refused = refusal_message(name)
+        if refused:
+            self.log.warning("sign-up as %r refused: %s", name, refused)
+            return None
         return super().create_user(username, password, **kwargs)
+
+    def get_handlers(self, app: Any) -> list[tuple[str, Any]]:
+        return [
+            (route, PolicySignUpHandler if handler is SignUpHandler else handler)
+            for route, handler in super().get_handlers(app)
+        ]
 
 
 def configure_auth(c: Config, settings: HubSettings, *, signup: SignupPolicy = SEED_SIGNUP) -> None:
@@ -202,3 +247,4 @@ def configure_auth(c: Config, settings: HubSettings, *, signup: SignupPolicy = S
     c.StellarsAuthenticator.admin_password_from_environment = settings.admin_password
     c.StellarsAuthenticator.admin_password_file = str(settings.data_dir / ADMIN_PASSWORD_FILE)
     c.StellarsAuthenticator.admin_accounts_file = str(settings.data_dir / ADMIN_ACCOUNTS_FILE)
+    c.StellarsAuthenticator.volume_record_file = str(settings.data_dir / RECORD_FILE)

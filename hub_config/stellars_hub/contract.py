@@ -172,6 +172,10 @@ class LabSettings:
     extra_volume_mounts: tuple[Mapping[str, Any], ...] = ()
     signup: SignupPolicy = field(default_factory=SignupPolicy)
     culling: CullingPolicy = field(default_factory=CullingPolicy)
+    # The StellarsHub (apiVersion, kind, name, uid): every lab pod names it as its owner, so
+    # garbage collection removes a pod the hub leaves behind when it is deleted mid-spawn.
+    # Empty: no owner.
+    owner: Mapping[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -190,6 +194,7 @@ class LabSettings:
             "shmSize": self.shm_size,
             "extraVolumes": [dict(volume) for volume in self.extra_volumes],
             "extraVolumeMounts": [dict(mount) for mount in self.extra_volume_mounts],
+            "owner": dict(self.owner),
         }
 
     @classmethod
@@ -214,6 +219,7 @@ class LabSettings:
             extra_volume_mounts=reader.objects("extraVolumeMounts"),
             signup=SignupPolicy.read(reader.child("signup")),
             culling=CullingPolicy.read(reader.child("culling")),
+            owner=reader.strings("owner"),
         )
 
 

@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+from pathlib import Path
 from typing import Any, Final
 
 import docker.errors
@@ -15,6 +17,7 @@ from dockerspawner import DockerSpawner
 from traitlets import Bool, Dict, List, Unicode
 from traitlets.config import Config
 
+from stellars_hub.account_record import RECORD_FILE, spawner_identity
 from stellars_hub.contract import GpuPlacement
 from stellars_hub.docker_profiles import PROFILE_TRAITS, docker_profile_traits
 from stellars_hub.gpu.probe import ALL_GPUS
@@ -25,11 +28,17 @@ from stellars_hub.lab import (
     gpu_environment,
     service_environment,
 )
-from stellars_hub.metadata_block import block_metadata
+from stellars_hub.metadata_block import (
+    Attachment,
+    attachments,
+    isolate_lab,
+    isolation_commands,
+)
 from stellars_hub.names import safe_name
 from stellars_hub.profile_choice import chosen_profile
 from stellars_hub.profiles import Profile, profiles_from_json
 from stellars_hub.settings import HubSettings, LabLimits, LabVolume
+from stellars_hub.volume_owner import Existing, Use, VolumeRefusedError, check_volume
 
 # The seed's names; `{username}` is the user's safe name (DockerSpawner.escape below).
 CONTAINER_NAME_TEMPLATE: Final = "jupyterlab-{username}"
@@ -48,6 +57,12 @@ class LabImageUnavailableError(Exception):
             f"({detail}). Please tell the administrator."
         )
         super().__init__(self.jupyterhub_message)
+
+
+# How an admin gives a newer account the volumes of its name (volume_owner.py).
+ADOPT_ON_DOCKER: Final = (
+    "in compose/: docker compose exec jupyterhub python -m stellars_hub.account_record adopt {user}"
+)
 
 
 class StellarsDockerSpawner(DockerSpawner):  # type: ignore[misc]
@@ -71,24 +86,47 @@ class StellarsDockerSpawner(DockerSpawner):  # type: ignore[misc]
             return
         await super().stop(now=now)
 
-    # The metadata block (metadata_block.py): on unless DOCKER_LAB_BLOCK_METADATA=0.
+    # The lab's network rules (metadata_block.py): other labs and the hub's other networks
+    # always prohibited; 169.254.169.254 too unless DOCKER_LAB_BLOCK_METADATA=0.
     isolate_from_metadata = Bool(
         True, config=True, help="Route 169.254.169.254 nowhere in each lab."
     )
     metadata_helper_image = Unicode(
-        "", config=True, help="Image with `ip` that adds the route (the hub's own)."
+        "", config=True, help="Image with `ip` that adds the rules (the hub's own)."
     )
+    hub_container = Unicode(
+        "", config=True, help="The hub's container (empty: its hostname, Docker's default)."
+    )
+
+    async def _hub_attachments(self) -> tuple[Attachment, ...]:
+        """The hub's own networks; none when the hub is no container of this engine (a hub run
+        on the host reaches labs through the gateway, which every lab keeps)."""
+        try:
+            hub = await self.docker("inspect_container", self.hub_container or socket.gethostname())
+        except docker.errors.NotFound:
+            self.log.warning("The hub is no container of this engine: labs allow only the gateway")
+            return ()
+        return attachments(hub)
 
     async def start_object(self) -> None:
         await super().start_object()
-        if not self.isolate_from_metadata:
-            return
         try:
-            await block_metadata(
-                self.docker, lab_container_id=self.container_id, image=self.metadata_helper_image
+            lab = await self.docker("inspect_container", self.container_id)
+            commands = isolation_commands(
+                lab=attachments(lab),
+                hub=await self._hub_attachments(),
+                lab_network=self.network_name,
+                block_metadata=self.isolate_from_metadata,
+            )
+            await isolate_lab(
+                self.docker,
+                lab_container_id=self.container_id,
+                image=self.metadata_helper_image,
+                commands=commands,
             )
         except Exception:
-            # Fail closed: a lab that could reach the metadata address never gets a route.
+            # Fail closed: a lab that could reach other labs or the metadata address never
+            # gets a route.
             await self.stop_object()
             raise
 
@@ -99,7 +137,39 @@ class StellarsDockerSpawner(DockerSpawner):  # type: ignore[misc]
     def offered_profiles(self) -> tuple[Profile, ...]:
         return profiles_from_json(list(self.profile_documents), source="profile_documents")
 
+    volume_record_file = Unicode(
+        "/data/volume-owners.json", config=True, help="The hub's account record (account_record)."
+    )
+
+    async def ensure_user_volumes(self) -> None:
+        """Create this user's volumes stamped with the account, or check the existing ones'
+        stamps; refuse before any container mounts a volume that is not this account's."""
+        spawner = spawner_identity(
+            Path(self.volume_record_file),
+            user=self.user.name,
+            created=self.user.orm_user.created,
+        )
+        for suffix, _ in USER_VOLUMES:
+            name = self.format_volume_name(f"{CONTAINER_NAME_TEMPLATE}_{suffix}", self)
+            try:
+                volume = await self.docker("inspect_volume", name)
+            except docker.errors.NotFound:
+                volume = None
+            existing = None if volume is None else Existing(name, volume.get("Labels") or {}, {})
+            verdict = check_volume(
+                existing,
+                spawner,
+                hub_name=None,
+                how_to_adopt=ADOPT_ON_DOCKER.format(user=self.user.name),
+            )
+            if not verdict.allowed:
+                self.log.warning("%s: %s", self.user.name, verdict.refusal)
+                raise VolumeRefusedError(verdict.refusal)
+            if verdict.use is Use.CREATE:
+                await self.docker("create_volume", name=name, labels=spawner.stamp())
+
     async def start(self, *args: Any, **kwargs: Any) -> Any:
+        await self.ensure_user_volumes()
         profile = chosen_profile(self)
         if profile is not None:
             # The configured values, kept once: each spawn starts from them, not the last one's.
@@ -215,3 +285,7 @@ def configure_docker(c: Config, settings: HubSettings, *, gpu: GpuPlacement) -> 
     c.JupyterHub.hub_connect_url = settings.hub_connect_url
     c.StellarsDockerSpawner.isolate_from_metadata = settings.block_metadata
     c.StellarsDockerSpawner.metadata_helper_image = settings.hub_image
+    if settings.proxy_bind_host:
+        # The proxy's public port listens on the front network only (Traefik's side).
+        c.JupyterHub.ip = settings.proxy_bind_host
+    c.StellarsDockerSpawner.volume_record_file = str(settings.data_dir / RECORD_FILE)

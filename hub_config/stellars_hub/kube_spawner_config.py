@@ -5,17 +5,20 @@ trait values; `user_claims` names and sizes each user's three claims; `apply_gpu
 edits a pod by the `gpu.json` placement. `kube_spawner.py` wires these into JupyterHub.
 
 In the templates `{username}` is the user's safe name (`names.safe_name`), so pods and claims
-are `<hub>-jupyter-<name>` and `<hub>-<name>-home|workspace|cache` (docs/hub-settings.md).
+are `<hub>-jupyter-<name>` and `<hub>--<name>-home|workspace|cache` (claim_names.py,
+docs/hub-settings.md).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from kubernetes_asyncio.client.models import V1EnvVar, V1Toleration
+from kubernetes_asyncio.client.models import V1EnvVar, V1OwnerReference, V1Toleration
 from kubespawner.utils import get_k8s_model
 
+from stellars_hub.claim_names import claim_name_template, old_claim_name_template
 from stellars_hub.contract import GpuPlacement, LabSettings
 from stellars_hub.lab import (
     HOME_DIR,
@@ -53,10 +56,12 @@ RESTRICTED_POD: Final = {
 
 @dataclass(frozen=True)
 class ClaimTemplate:
-    """One per-user claim: its name template, where it is mounted, its size."""
+    """One per-user claim: its name template (and older hubs' one), where it is mounted, its
+    size."""
 
     volume: str
     name_template: str
+    old_name_template: str
     mount_path: str
     size: str
     storage_class: str | None
@@ -71,7 +76,8 @@ def user_claims(lab: LabSettings) -> tuple[ClaimTemplate, ...]:
     return tuple(
         ClaimTemplate(
             volume=suffix,
-            name_template=f"{lab.hub_name}-{{username}}-{suffix}",
+            name_template=claim_name_template(lab.hub_name, suffix),
+            old_name_template=old_claim_name_template(lab.hub_name, suffix),
             mount_path=mount_path,
             size=lab.storage.size(suffix),
             storage_class=lab.storage.storage_class,
@@ -166,7 +172,26 @@ def kube_spawner_traits(settings: HubSettings, lab: LabSettings) -> dict[str, An
         "allow_privilege_escalation": False,
         "container_security_context": dict(RESTRICTED_CONTAINER),
         "pod_security_context": dict(RESTRICTED_POD),
+        **({"modify_pod_hook": PodOwner(dict(lab.owner))} if lab.owner else {}),
     }
+
+
+@dataclass(frozen=True)
+class PodOwner:
+    """KubeSpawner's modify_pod_hook: the lab pod names the StellarsHub as its owner, so a pod
+    created while (or after) the hub is deleted is garbage-collected with it."""
+
+    owner: dict[str, str]
+
+    def __call__(self, spawner: Any, pod: Any) -> Any:
+        reference = V1OwnerReference(
+            api_version=self.owner["apiVersion"],
+            kind=self.owner["kind"],
+            name=self.owner["name"],
+            uid=self.owner["uid"],
+        )
+        pod.metadata.owner_references = [*(pod.metadata.owner_references or []), reference]
+        return pod
 
 
 def apply_gpu_placement(pod: Any, placement: GpuPlacement) -> Any:
@@ -192,3 +217,18 @@ def apply_gpu_placement(pod: Any, placement: GpuPlacement) -> Any:
 def _env_name(item: Any) -> str | None:
     name = item.get("name") if isinstance(item, dict) else getattr(item, "name", None)
     return name if isinstance(name, str) else None
+
+
+def use_claim_names(pod: Any, claim_names: Mapping[str, str]) -> Any:
+    """Point the pod's user volumes (by volume name) at the claims the spawn chose: an older
+    user's claim may still carry the old name (claim_names.py)."""
+    for volume in pod.spec.volumes or []:
+        claim = getattr(volume, "persistent_volume_claim", None)
+        if claim is None or volume.name not in claim_names:
+            continue
+        # KubeSpawner keeps a volume's source as the dict it was configured with.
+        if isinstance(claim, dict):
+            claim["claimName"] = claim_names[volume.name]
+        else:
+            claim.claim_name = claim_names[volume.name]
+    return pod

@@ -105,6 +105,9 @@ class HubSettings:
     # Labs never reach 169.254.169.254 (metadata_block.py); the hub's image adds the route.
     block_metadata: bool = True
     hub_image: str = DEFAULT_HUB_IMAGE
+    # Docker mode: the host the proxy's public port binds to (Compose: the hub's name on the
+    # front network, so labs never reach it); empty: every interface.
+    proxy_bind_host: str = ""
     culling: CullingPolicy = field(default_factory=CullingPolicy)
     # /dev/shm of each lab in bytes; 0: half the lab's memory limit (docker_spawner.py).
     lab_shm_bytes: int = 0
@@ -160,6 +163,7 @@ def load_settings(environ: Mapping[str, str]) -> HubSettings:
         culling=_culling(env),
         block_metadata=_flag(env, "DOCKER_LAB_BLOCK_METADATA", default=True),
         hub_image=_word(env, "STELLARS_HUB_IMAGE", DEFAULT_HUB_IMAGE),
+        proxy_bind_host=_word(env, "STELLARS_PROXY_BIND_HOST", ""),
         lab_shm_bytes=_bytes(env, "DOCKER_LAB_SHM_SIZE", "0"),
         lab_extra_volumes=_lab_volumes(env, "DOCKER_LAB_EXTRA_VOLUMES"),
         extra_config_dir=_absolute_path(env, "STELLARS_EXTRA_CONFIG_DIR", DEFAULT_EXTRA_CONFIG_DIR),

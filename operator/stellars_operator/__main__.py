@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
 from collections.abc import Sequence
 
 import kopf
 
 from stellars_operator import handlers  # noqa: F401  (importing registers the handlers)
+from stellars_operator.kube import Kube, load_api_client
+from stellars_operator.leader_election import (
+    ElectionSettings,
+    LeaderElector,
+    serve_standby_health,
+)
+
+logger = logging.getLogger(__name__)
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -35,15 +45,39 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _lose_leadership(holder: str) -> None:
+    # kopf cannot be paused: leave at once, so that only the new holder writes.
+    logger.critical("lost the leader lease to %s: exiting", holder)
+    logging.shutdown()
+    os._exit(1)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     kopf.configure(verbose=args.verbose)
-    kopf.run(
-        standalone=True,
-        clusterwide=bool(args.all_namespaces),
-        namespaces=args.namespaces or (),
-        liveness_endpoint=args.liveness,
-    )
+    election = ElectionSettings.from_environment(os.environ)
+    elector = None
+    if election is not None:
+        elector = LeaderElector(Kube(load_api_client()), election)
+        standby = serve_standby_health(args.liveness) if args.liveness else None
+        try:
+            elector.acquire()
+        finally:
+            if standby is not None:
+                standby.shutdown()
+                standby.server_close()
+        elector.keep_leading(_lose_leadership)
+    try:
+        # standalone: kopf's own peering is off; the Lease above decides who runs.
+        kopf.run(
+            standalone=True,
+            clusterwide=bool(args.all_namespaces),
+            namespaces=args.namespaces or (),
+            liveness_endpoint=args.liveness,
+        )
+    finally:
+        if elector is not None:
+            elector.release()
     return 0
 
 

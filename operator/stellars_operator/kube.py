@@ -9,7 +9,7 @@ API server; the unit tests' in-memory fake (tests/unit/operator/fake_kube.py) st
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from kubernetes import client, config
@@ -88,8 +88,20 @@ class KubeClient(Protocol):
 class Kube(KubeClient):
     """`KubeClient` on a real API server: GET, LIST, server-side APPLY, merge PATCH, DELETE."""
 
-    def __init__(self, api_client: client.ApiClient) -> None:
+    def __init__(
+        self,
+        api_client: client.ApiClient,
+        *,
+        before_write: Callable[[str, str], None] | None = None,
+    ) -> None:
         self.api_client = api_client
+        # Called with (method, path) before each apply, patch and delete: the fault suite's
+        # kill switch (fault_injection.py) when armed, nothing otherwise.
+        self.before_write = before_write
+
+    def _writing(self, method: str, path: str) -> None:
+        if self.before_write is not None:
+            self.before_write(method, path)
 
     def request(
         self,
@@ -131,6 +143,7 @@ class Kube(KubeClient):
         return items
 
     def apply(self, manifest: Mapping[str, Any]) -> dict[str, Any]:
+        self._writing("APPLY", manifest_path(manifest))
         return self.request(
             "PATCH",
             manifest_path(manifest),
@@ -140,10 +153,12 @@ class Kube(KubeClient):
         )
 
     def merge_patch(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        self._writing("PATCH", path)
         return self.request("PATCH", path, body=body, content_type="application/merge-patch+json")
 
     def delete(self, path: str) -> bool:
         """True when something was deleted, False when it was already gone."""
+        self._writing("DELETE", path)
         try:
             self.request("DELETE", path, body={"propagationPolicy": "Background"})
         except ApiException as error:

@@ -23,7 +23,7 @@ from stellars_hub.profiles import (
     read_profile,
 )
 from stellars_operator.gpu import PRODUCT_LABELS, NodeGpu, tolerations_for
-from stellars_operator.spec import GpuSpec, HubSpec
+from stellars_operator.spec import GpuSpec, HubSpec, Resources, quantity
 
 
 @dataclass(frozen=True)
@@ -71,14 +71,81 @@ def gpu_offers(nodes: Sequence[NodeGpu], gpu: GpuSpec) -> tuple[GpuOffer, ...]:
     return tuple(offers)
 
 
+# What a profile may size; any other resource name would make every spawn of it fail.
+PROFILE_RESOURCES = ("cpu", "memory")
+
+
+def _check_resources(profile: Profile, *, path: str, user: Resources) -> None:
+    """The lab's requests and limits (the profile's over spec.resources.user) as the API server
+    will check them at spawn: known names, quantities, limits above 0, requests within limits."""
+    for section, values in (("requests", profile.requests), ("limits", profile.limits)):
+        for key in values:
+            if key not in PROFILE_RESOURCES:
+                raise ProfileError(f"{path}.resources.{section}.{key}: only cpu and memory")
+    requests = {**user.requests, **profile.requests}
+    limits = {**user.limits, **profile.limits}
+    for key in PROFILE_RESOURCES:
+        try:
+            request = quantity(requests[key]) if key in requests else None
+            limit = quantity(limits[key]) if key in limits else None
+        except ValueError:
+            raise ProfileError(f"{path}.resources: {key} is not a Kubernetes quantity") from None
+        if limit is not None and limit <= 0:
+            raise ProfileError(f"{path}.resources.limits.{key}: must be more than 0")
+        if request is not None and limit is not None and request > limit:
+            where = "spec.resources.user" if key not in profile.limits else "the profile"
+            raise ProfileError(
+                f"{path}.resources.requests.{key}: request {requests[key]} exceeds the limit "
+                f"{limits[key]} (from {where})"
+            )
+
+
+TOLERATION_FIELDS = ("key", "operator", "value", "effect", "tolerationSeconds")
+TOLERATION_EFFECTS = ("", "NoSchedule", "PreferNoSchedule", "NoExecute")
+
+
+def _toleration_problem(toleration: Mapping[str, Any]) -> str | None:
+    """What the API server would refuse in this pod toleration (at every spawn), if anything."""
+    unknown = sorted(set(toleration) - set(TOLERATION_FIELDS))
+    operator = toleration.get("operator", "Equal")
+    if unknown:
+        return f"unknown field {unknown[0]} (a toleration has {', '.join(TOLERATION_FIELDS)})"
+    if operator not in ("Exists", "Equal"):
+        return f"operator {operator!r} is neither Exists nor Equal"
+    if toleration.get("effect", "") not in TOLERATION_EFFECTS:
+        return f"effect {toleration['effect']!r} is none of {', '.join(TOLERATION_EFFECTS[1:])}"
+    if operator == "Equal" and not toleration.get("key"):
+        return "operator Equal needs a key"
+    if operator == "Exists" and toleration.get("value"):
+        return "operator Exists takes no value"
+    seconds = toleration.get("tolerationSeconds")
+    if seconds is not None and toleration.get("effect") != "NoExecute":
+        return "tolerationSeconds needs effect NoExecute"
+    return None
+
+
+def _check_tolerations(profile: Profile, *, path: str) -> None:
+    for index, toleration in enumerate(profile.tolerations):
+        problem = _toleration_problem(toleration)
+        if problem:
+            raise ProfileError(f"{path}.tolerations[{index}]: {problem}")
+
+
 def _admin_profile(
-    raw: Mapping[str, Any], *, path: str, gpu: GpuSpec, offers: Sequence[GpuOffer]
+    raw: Mapping[str, Any],
+    *,
+    path: str,
+    gpu: GpuSpec,
+    offers: Sequence[GpuOffer],
+    user: Resources,
 ) -> Profile:
     """One `spec.profiles[i]` as a Profile; ProfileError names the field."""
     count = raw.get("gpus") or 0
     product = raw.get("gpuProduct")
     document = {key: value for key, value in raw.items() if key not in ("gpus", "gpuProduct")}
     profile = read_profile(document, source=path)
+    _check_resources(profile, path=path, user=user)
+    _check_tolerations(profile, path=path)
     if not isinstance(count, int) or isinstance(count, bool) or count < 0:
         raise ProfileError(f"{path}.gpus: must be a whole number of at least 0")
     if product and not count:
@@ -119,7 +186,9 @@ def hub_profiles(spec: HubSpec, nodes: Sequence[NodeGpu]) -> HubProfiles:
     for index, raw in enumerate(spec.profiles):
         path = f"spec.profiles[{index}]"
         try:
-            profile = _admin_profile(raw, path=path, gpu=gpu, offers=offers)
+            profile = _admin_profile(
+                raw, path=path, gpu=gpu, offers=offers, user=spec.user_resources
+            )
         except ProfileError as error:
             problems.append(str(error))
             continue

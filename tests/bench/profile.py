@@ -23,7 +23,8 @@ class Counts:
     drift_edits: int  # hand edits and deletions repaired
     users: int  # concurrent users on each path
     hubs: int  # StellarsHubs of the scale case
-    idle_window_s: float  # how long the scale case watches an idle operator
+    idle_window_s: float  # how long the scale case watches an idle operator (at least)
+    scale_resync_s: int | None  # the operator's resync there (None: its default, 300 s)
 
 
 SMOKE: Final = Counts(
@@ -35,6 +36,7 @@ SMOKE: Final = Counts(
     users=2,
     hubs=3,
     idle_window_s=10,
+    scale_resync_s=5,
 )
 FULL: Final = Counts(
     "full",
@@ -45,6 +47,7 @@ FULL: Final = Counts(
     users=20,
     hubs=100,
     idle_window_s=120,
+    scale_resync_s=None,
 )
 
 

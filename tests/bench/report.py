@@ -67,7 +67,8 @@ def _idle_window(f: dict[str, Any]) -> str:
         if "quiet_after_s" in f
         else ""
     )
-    return f"over {f['idle_window_s']:.0f} s{quiet}"
+    resync = f", every hub resynced in it ({f['resync_s']:.0f} s resync)" if "resync_s" in f else ""
+    return f"over {f['idle_window_s']:.0f} s{quiet}{resync}"
 
 
 def _concurrency(path: str) -> list[Figure]:
@@ -190,7 +191,9 @@ FIGURES: Final = [
         "< 150 MB",
         lambda f: f["rss_mb"],
         lambda f: f"{f['rss_mb']:.0f} MB",
-        lambda f: "",
+        lambda f: (
+            f"{f['rss_reconciled_mb']:.0f} MB once reconciled" if "rss_reconciled_mb" in f else ""
+        ),
         lambda v: v < 150,
     ),
     Figure(
@@ -203,7 +206,7 @@ FIGURES: Final = [
         lambda v: v < 1,
     ),
     Figure(
-        "Scale: API requests per minute while idle (API server's count)",
+        "Scale: operator's API requests per minute while idle (API server's audit log)",
         "scale",
         "< 10 /min",
         lambda f: f["idle_requests_per_minute"],
@@ -212,7 +215,7 @@ FIGURES: Final = [
         lambda v: v < 10,
     ),
     Figure(
-        "Scale: API writes per minute while idle",
+        "Scale: operator's API writes per minute while idle",
         "scale",
         "0",
         lambda f: f["idle_writes_per_minute"],
@@ -250,7 +253,8 @@ def _conditions(results: Results) -> list[str]:
         f"- Profile: {', '.join(profiles) or 'none'}; measured {span} (UTC).",
         f"- Machine: {os.cpu_count()} CPU cores, {platform.machine()}, Python "
         f"{platform.python_version()}; the sealed one-node cluster and the Docker engine of "
-        "this machine, shared with whatever else ran at the time (noisy: see the spreads).",
+        "this machine, shared with whatever else ran at the time (noisy: see the spreads); "
+        "the scale case on a control plane of its own (etcd, API server, controller manager).",
     ]
 
 

@@ -1,19 +1,17 @@
 """Many StellarsHubs under one operator: time until all are reconciled, then the operator left
 alone: its memory, its CPU, and the API requests it makes, counted by the API server.
 
-The cluster is shared, so its request totals carry everyone's traffic. The operator gets an
-identity of its own (a ServiceAccount) and two FlowSchemas of API Priority and Fairness match
-exactly that identity, one for writes and one for everything else: the API server's
-`apiserver_flowcontrol_dispatched_requests_total` for those schemas counts the operator's
-requests and nothing else. A ResourceQuota of zero pods keeps the hubs' Deployments from
-running anything: the case measures the operator, not a hundred hubs on one node.
+The case runs on a control plane of its own (control_plane.py: etcd, an API server with an
+audit log, a controller manager; no nodes), so nothing else's traffic or load is in its figures.
+The operator gets an identity of its own (a ServiceAccount token), and the audit log says, for
+every request the API server served, who made it: the operator's count is the API server's.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,94 +20,37 @@ from typing import Any, Final
 import yaml
 
 from stellars_operator.kube import Kube, resource_path
+from tests.bench.control_plane import AuditedRequest, ControlPlane, private_control_plane
 from tests.bench.k8s import bench_spec, hub_body
+from tests.fixtures.chart_objects import render_chart_object
+from tests.fixtures.kubectl import ClusterCli
 from tests.fixtures.operator_process import OperatorProcess
-from tests.fixtures.stellarshub import HUBS, delete_hubs
+from tests.fixtures.stellarshub import HUBS, apply_crd
 
 SA: Final = "bench-operator"
-
-
-def flow_schemas(namespace: str) -> dict[str, str]:
-    """The FlowSchemas of one scale run (named after its namespace: runs never share them)."""
-    return {kind: f"stellars-bench-{namespace}-{kind}" for kind in ("writes", "reads")}
-
-
-WRITE_VERBS: Final = ["create", "update", "patch", "delete", "deletecollection"]
+NAMESPACE: Final = "scale"
 RECONCILE_TIMEOUT_S: Final = 900
-# "Idle" starts once nothing in the namespace has changed for QUIET_S (or the idle window, when
-# shorter): the quota's refusals
-# make the ReplicaSet controller retry (with a growing backoff), and each retry may touch a
-# Deployment's status, which the operator rightly looks at. At most SETTLE_MAX_S of waiting.
+# "Idle" starts once no Deployment or ReplicaSet of the namespace has changed for QUIET_S (or
+# the idle window, when shorter): the Deployments' rollouts (pods that are never scheduled)
+# rightly wake a pass each. At most SETTLE_MAX_S of waiting.
 QUIET_S: Final = 30
 SETTLE_MAX_S: Final = 400
-FLOWCONTROL: Final = "/apis/flowcontrol.apiserver.k8s.io/v1/flowschemas"
-_DISPATCHED: Final = re.compile(
-    r"^apiserver_flowcontrol_dispatched_requests_total\{([^}]*)\} ([0-9.e+]+)$", re.M
-)
+# How many of the operator's idle requests the figures list by name.
+LISTED_REQUESTS: Final = 30
+# The operator's default safety resync (STELLARS_RESYNC_SECONDS): the idle window is stretched
+# until it holds the first resync of every hub, so that "idle" includes the safety net.
+DEFAULT_RESYNC_S: Final = 300
+RESYNC_MARGIN_S: Final = 15
 
 
-def _flow_schema(name: str, namespace: str, verbs: list[str], precedence: int) -> dict[str, Any]:
-    return {
-        "apiVersion": "flowcontrol.apiserver.k8s.io/v1",
-        "kind": "FlowSchema",
-        "metadata": {"name": name},
-        "spec": {
-            "priorityLevelConfiguration": {"name": "global-default"},
-            "matchingPrecedence": precedence,
-            "distinguisherMethod": {"type": "ByUser"},
-            "rules": [
-                {
-                    "subjects": [
-                        {
-                            "kind": "ServiceAccount",
-                            "serviceAccount": {"name": SA, "namespace": namespace},
-                        }
-                    ],
-                    "resourceRules": [
-                        {
-                            "verbs": verbs,
-                            "apiGroups": ["*"],
-                            "resources": ["*"],
-                            "clusterScope": True,
-                            "namespaces": ["*"],
-                        }
-                    ],
-                    "nonResourceRules": [{"verbs": verbs, "nonResourceURLs": ["*"]}],
-                }
-            ],
-        },
-    }
-
-
-def metrics_text(kube: Kube) -> str:
-    """The API server's /metrics, as text."""
-    api = kube.api_client
-    method, url, headers, _, _ = api.param_serialize(
-        "GET", "/metrics", header_params={"Accept": "text/plain"}, auth_settings=["BearerToken"]
-    )
-    response = api.call_api(method, url, header_params=headers)
-    return str(response.read().decode())
-
-
-def dispatched(kube: Kube, namespace: str) -> dict[str, float]:
-    """The API server's count of requests dispatched per FlowSchema of this run."""
-    text = metrics_text(kube)
-    schemas = flow_schemas(namespace)
-    counts = dict.fromkeys(schemas, 0.0)
-    for labels, value in _DISPATCHED.findall(text):
-        for kind, schema in schemas.items():
-            if f'flow_schema="{schema}"' in labels:
-                counts[kind] += float(value)
-    return counts
+def operator_user(namespace: str) -> str:
+    return f"system:serviceaccount:{namespace}:{SA}"
 
 
 @contextmanager
-def operator_identity(
-    kube: Kube, *, namespace: str, admin_kubeconfig: str, path: Path
-) -> Iterator[Path]:
+def operator_identity(plane: ControlPlane, kube: Kube, *, namespace: str) -> Iterator[Path]:
     """A kubeconfig for a ServiceAccount of its own (cluster-admin, as the chart's operator is
-    all but), and the FlowSchemas that count its requests; all removed afterwards."""
-    binding = f"{SA}-{namespace}"
+    all but)."""
     kube.request(
         "POST", f"/api/v1/namespaces/{namespace}/serviceaccounts", body={"metadata": {"name": SA}}
     )
@@ -117,7 +58,7 @@ def operator_identity(
         "POST",
         "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
         body={
-            "metadata": {"name": binding},
+            "metadata": {"name": f"{SA}-{namespace}"},
             "roleRef": {
                 "apiGroup": "rbac.authorization.k8s.io",
                 "kind": "ClusterRole",
@@ -126,35 +67,26 @@ def operator_identity(
             "subjects": [{"kind": "ServiceAccount", "name": SA, "namespace": namespace}],
         },
     )
-    for precedence, (kind, name) in enumerate(flow_schemas(namespace).items(), start=500):
-        verbs = WRITE_VERBS if kind == "writes" else ["*"]
-        kube.delete(f"{FLOWCONTROL}/{name}")  # a leftover of an interrupted run
-        kube.request("POST", FLOWCONTROL, body=_flow_schema(name, namespace, verbs, precedence))
-    try:
-        token = kube.request(
-            "POST",
-            f"/api/v1/namespaces/{namespace}/serviceaccounts/{SA}/token",
-            body={"spec": {"expirationSeconds": 7200}},
-        )["status"]["token"]
-        admin = yaml.safe_load(Path(admin_kubeconfig).read_text())
-        cluster = admin["clusters"][0]["cluster"]
-        path.write_text(
-            yaml.safe_dump(
-                {
-                    "apiVersion": "v1",
-                    "kind": "Config",
-                    "clusters": [{"name": "c", "cluster": cluster}],
-                    "users": [{"name": SA, "user": {"token": token}}],
-                    "contexts": [{"name": "c", "context": {"cluster": "c", "user": SA}}],
-                    "current-context": "c",
-                }
-            )
+    token = kube.request(
+        "POST",
+        f"/api/v1/namespaces/{namespace}/serviceaccounts/{SA}/token",
+        body={"spec": {"expirationSeconds": 7200}},
+    )["status"]["token"]
+    admin = yaml.safe_load(plane.kubeconfig.read_text())
+    path = plane.workdir / "operator.kubeconfig"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "clusters": admin["clusters"],
+                "users": [{"name": SA, "user": {"token": token}}],
+                "contexts": [{"name": "c", "context": {"cluster": "c", "user": SA}}],
+                "current-context": "c",
+            }
         )
-        yield path
-    finally:
-        for name in flow_schemas(namespace).values():
-            kube.delete(f"{FLOWCONTROL}/{name}")
-        kube.delete(f"/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/{binding}")
+    )
+    yield path
 
 
 def _reconciled(kube: Kube, namespace: str, hubs: int) -> bool:
@@ -206,80 +138,102 @@ def _rss_mb(pid: int) -> float:
     raise RuntimeError(f"no VmRSS for {pid}")
 
 
+def _by_user(requests: list[AuditedRequest], minutes: float) -> dict[str, float]:
+    counts = Counter(r.user for r in requests)
+    return {user: round(n / minutes, 2) for user, n in counts.most_common()}
+
+
+def _install(plane: ControlPlane, kube: Kube) -> None:
+    """What a hub needs from the cluster: the CRD, the hubs' ClusterRole, a namespace."""
+    apply_crd(kube)
+    cli = ClusterCli(kubeconfig=plane.kubeconfig)
+    cli.kubectl(
+        "apply", "-f", "-", stdin=render_chart_object(cli, "templates/hub-clusterrole.yaml")
+    )
+    kube.request("POST", "/api/v1/namespaces", body={"metadata": {"name": NAMESPACE}})
+
+
 def measure_scale(
-    kube: Kube,
     *,
-    admin_kubeconfig: str,
-    namespace: str,
     hubs: int,
     idle_window_s: float,
     workdir: Path,
     log_path: Path,
+    resync_s: int | None = None,
 ) -> dict[str, Any]:
-    kube.request(
-        "POST",
-        f"/api/v1/namespaces/{namespace}/resourcequotas",
-        body={"metadata": {"name": "no-pods"}, "spec": {"hard": {"pods": "0"}}},
-    )
-    with operator_identity(
-        kube,
-        namespace=namespace,
-        admin_kubeconfig=admin_kubeconfig,
-        path=workdir / "operator.kubeconfig",
-    ) as kubeconfig:
-        process = OperatorProcess(
-            kube_config=str(kubeconfig),
-            namespace=namespace,
-            log_path=log_path,
-            resync_seconds=None,
-        )
-        process.start()
-        try:
-            assert process.process is not None
-            pid = process.process.pid
-            at_start, cpu_at_start = dispatched(kube, namespace), _cpu_seconds(pid)
-            started = time.monotonic()
-            for i in range(hubs):
-                kube.request(
-                    "POST",
-                    resource_path(*HUBS, namespace=namespace),
-                    body=hub_body(namespace, f"s{i}", bench_spec()),
-                )
-            deadline = started + RECONCILE_TIMEOUT_S
-            while not _reconciled(kube, namespace, hubs):
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"{hubs} hubs not reconciled in {RECONCILE_TIMEOUT_S}s")
-                time.sleep(0.5)
-            reconciled_s = time.monotonic() - started
-            at_reconciled, cpu_at_reconciled = dispatched(kube, namespace), _cpu_seconds(pid)
-            settled_s = _wait_until_quiet(kube, namespace, quiet_s=min(QUIET_S, idle_window_s))
-            before, cpu_before = dispatched(kube, namespace), _cpu_seconds(pid)
-            window_started = time.monotonic()
-            time.sleep(idle_window_s)
-            window = time.monotonic() - window_started
-            after, cpu_after = dispatched(kube, namespace), _cpu_seconds(pid)
-            rss = _rss_mb(pid)
-        finally:
-            delete_hubs(kube, namespace)
-            process.stop()
-    per_minute = 60 / window
-    reads = (after["reads"] - before["reads"]) * per_minute
-    writes = (after["writes"] - before["writes"]) * per_minute
+    """`resync_s`: the operator's resync (None: its default); the idle window lasts at least
+    `idle_window_s` and until every hub's first resync is over."""
+    resync = resync_s or DEFAULT_RESYNC_S
+    with private_control_plane(workdir / "control-plane") as plane:
+        kube = plane.kube()
+        _install(plane, kube)
+        namespace = NAMESPACE
+        with operator_identity(plane, kube, namespace=namespace) as kubeconfig:
+            process = OperatorProcess(
+                kube_config=str(kubeconfig),
+                namespace=namespace,
+                log_path=log_path,
+                resync_seconds=resync_s,
+            )
+            try:
+                process.start()
+                assert process.process is not None
+                pid = process.process.pid
+                cpu_at_start, epoch_at_start = _cpu_seconds(pid), time.time()
+                started = time.monotonic()
+                for i in range(hubs):
+                    kube.request(
+                        "POST",
+                        resource_path(*HUBS, namespace=namespace),
+                        body=hub_body(namespace, f"s{i}", bench_spec()),
+                    )
+                deadline = started + RECONCILE_TIMEOUT_S
+                while not _reconciled(kube, namespace, hubs):
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"{hubs} hubs not reconciled in {RECONCILE_TIMEOUT_S}s")
+                    time.sleep(0.5)
+                reconciled_s = time.monotonic() - started
+                cpu_at_reconciled, epoch_at_reconciled = _cpu_seconds(pid), time.time()
+                rss_reconciled = _rss_mb(pid)
+                settled_s = _wait_until_quiet(kube, namespace, quiet_s=min(QUIET_S, idle_window_s))
+                cpu_before, window_from = _cpu_seconds(pid), time.time()
+                # A hub's timers start when the operator first handles it, by reconciled_s.
+                resynced = started + reconciled_s + resync + RESYNC_MARGIN_S
+                time.sleep(max(idle_window_s, resynced - time.monotonic()))
+                cpu_after, window_to = _cpu_seconds(pid), time.time()
+                rss = _rss_mb(pid)
+            finally:
+                process.stop()
+        user = operator_user(namespace)
+        creating = [
+            r
+            for r in plane.requests(since=epoch_at_start, until=epoch_at_reconciled)
+            if r.user == user
+        ]
+        idle = plane.requests(since=window_from, until=window_to)
+    window = window_to - window_from
+    minutes = window / 60
+    ours = [r for r in idle if r.user == user]
+    others = [r for r in idle if r.user != user]
     return {
         "hubs": hubs,
         "reconciled_s": round(reconciled_s, 3),
         "rss_mb": round(rss, 1),
+        "rss_reconciled_mb": round(rss_reconciled, 1),
         "idle_cpu_percent": round((cpu_after - cpu_before) / window * 100, 3),
         "idle_window_s": round(window, 1),
+        "resync_s": resync,
         "quiet_after_s": round(settled_s, 1),
-        "idle_requests_per_minute": round(reads + writes, 2),
-        "idle_writes_per_minute": round(writes, 2),
-        # The count while creating: proof that the FlowSchemas see the operator at all.
-        "reconcile_requests": sum(at_reconciled.values()) - sum(at_start.values()),
-        "reconcile_writes": at_reconciled["writes"] - at_start["writes"],
+        "idle_requests_per_minute": round(len(ours) / minutes, 2),
+        "idle_writes_per_minute": round(sum(r.is_write for r in ours) / minutes, 2),
+        "idle_requests": [str(r) for r in ours[:LISTED_REQUESTS]],
+        # Everyone else meanwhile (the controller manager, the API server itself): the total.
+        "idle_requests_per_minute_by_others": _by_user(others, minutes),
+        # The count while creating: proof that the audit log sees the operator at all.
+        "reconcile_requests": len(creating),
+        "reconcile_writes": sum(r.is_write for r in creating),
+        "reconcile_requests_by_verb": dict(Counter(r.verb for r in creating).most_common()),
         # CPU the operator itself spent meanwhile: how much of that time is its own work.
         "reconcile_cpu_s": round(cpu_at_reconciled - cpu_at_start, 1),
-        "counted_by": "apiserver_flowcontrol_dispatched_requests_total (FlowSchemas "
-        + ", ".join(flow_schemas(namespace).values())
-        + ")",
+        "counted_by": "the API server's audit log (a control plane of the case's own)",
     }

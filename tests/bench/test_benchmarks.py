@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 
 from stellars_operator.kube import Kube
-from tests.bench import hub_lifecycle, profile, report, scale, spawning
+from tests.bench import control_plane, hub_lifecycle, profile, report, scale, spawning
 from tests.bench.conftest import BENCH_HUB
 from tests.bench.pure import measure_pure
 from tests.bench.spawning import Platform
+from tests.fixtures.cluster import Cluster
 from tests.fixtures.docker import INSECURE_OK
 
 pytestmark = [pytest.mark.kubelet, pytest.mark.docker, INSECURE_OK]
@@ -107,21 +108,19 @@ def test_concurrent_users(
 
 
 def test_scale(
-    kube: Kube,
-    kube_config: str,
-    crd: dict[str, Any],
-    bench_namespaces: Callable[[str], str],
+    kube_cluster: Cluster,
     record: Record,
     counts: profile.Counts,
     tmp_path: Path,
     bench_out: Path,
 ) -> None:
+    """On a control plane of its own, from the sealed cluster's binaries and certificates."""
+    missing = control_plane.available()
+    assert missing is None, f"no private control plane: {missing}"
     figures = scale.measure_scale(
-        kube,
-        admin_kubeconfig=kube_config,
-        namespace=bench_namespaces("scale"),
         hubs=counts.hubs,
         idle_window_s=counts.idle_window_s,
+        resync_s=counts.scale_resync_s,
         workdir=tmp_path,
         log_path=bench_out / "scale-operator.log",
     )
@@ -133,7 +132,7 @@ def test_scale(
         "idle_writes_per_minute",
     ):
         _number(figures, key)
-    # The API server's count must see the operator, or an idle count of 0 would mean nothing.
+    # The audit log must see the operator, or an idle count of 0 would mean nothing.
     assert _number(figures, "reconcile_writes") > 0, figures
     record("scale", figures)
 

@@ -14,8 +14,9 @@ import pytest
 
 from stellars_operator.apply import PRUNABLE_KINDS
 from stellars_operator.kube import RESOURCES
+from stellars_operator.leader_election import DEFAULT_LEASE_NAME
 from stellars_operator.render.rbac import HUB_RULES
-from tests.chart.chart_render import RELEASE, Rendered, template
+from tests.chart.chart_render import NAMESPACE, RELEASE, Rendered, template
 from tests.chart.chart_values import OPERATOR
 
 Grant = tuple[str, str, str]  # (apiGroup, resource, verb)
@@ -72,6 +73,24 @@ CLUSTER_USES: dict[Grant, str] = {
     ("apiextensions.k8s.io", "customresourcedefinitions", "watch"): "kopf: resource discovery",
     ("", "namespaces", "list"): "kopf: namespaces to watch",
     ("", "namespaces", "watch"): "kopf: namespaces to watch",
+}
+
+# Leader election, in the release namespace only: grant -> (code path, names it is limited to).
+LEASE = "stellars-operator"
+LEADER_ELECTION_USES: dict[Grant, tuple[str, tuple[str, ...]]] = {
+    ("coordination.k8s.io", "leases", "create"): (
+        "leader_election.LeaderElector.try_acquire: the first operator makes the Lease "
+        "(create cannot be limited to a name)",
+        (),
+    ),
+    ("coordination.k8s.io", "leases", "get"): (
+        "leader_election.LeaderElector: stand-by reads, renewal, release",
+        (LEASE,),
+    ),
+    ("coordination.k8s.io", "leases", "update"): (
+        "leader_election.LeaderElector: take over, renew, release (PUT with resourceVersion)",
+        (LEASE,),
+    ),
 }
 
 
@@ -166,3 +185,27 @@ def test_every_kind_the_operator_prunes_or_touches_is_covered() -> None:
         group = api_version.rsplit("/", 1)[0] if "/" in api_version else ""
         assert (group, plural, "delete") in NAMESPACED_USES, kind
         assert (group, plural) in covered
+
+
+def test_leader_election_holds_exactly_its_lease(
+    cluster_wide: Rendered, namespaced: Rendered
+) -> None:
+    for result in (cluster_wide, namespaced):
+        role = result.one("Role", f"{OPERATOR}-leader-election")
+        assert role["metadata"]["namespace"] == NAMESPACE
+        held = {
+            (group, resource, verb): tuple(rule.get("resourceNames") or ())
+            for rule in role["rules"]
+            for group in rule["apiGroups"]
+            for resource in rule["resources"]
+            for verb in rule["verbs"]
+        }
+        assert held == {grant: names for grant, (_, names) in LEADER_ELECTION_USES.items()}
+        binding = result.one("RoleBinding", f"{OPERATOR}-leader-election")
+        assert binding["roleRef"]["name"] == role["metadata"]["name"]
+        assert binding["subjects"] == [
+            {"kind": "ServiceAccount", "name": OPERATOR, "namespace": NAMESPACE}
+        ]
+    (container,) = cluster_wide.one("Deployment")["spec"]["template"]["spec"]["containers"]
+    assert {"name": "STELLARS_LEADER_ELECTION_LEASE", "value": LEASE} in container["env"]
+    assert LEASE == DEFAULT_LEASE_NAME  # the operator's own default names the same Lease

@@ -13,6 +13,9 @@ from tests.chart.chart_values import OPERATOR, STANDARD_LABELS, VALUE_SETS
 from tests.chart.kube_schemas import LOCATION_TEMPLATE
 from tests.fixtures.binaries import pinned_versions
 
+# The uninstall hook's ServiceAccount, Role, RoleBinding and Job.
+HOOK = "stellars-stellars-jupyterhub-hub-delete"
+
 
 @pytest.fixture(scope="module")
 def rendered(helm: Path) -> dict[str, Rendered]:
@@ -62,6 +65,8 @@ def test_defaults_render_the_crd_the_operator_and_cluster_wide_rbac(
         "ClusterRoleBinding",
         "CustomResourceDefinition",
         "Deployment",
+        "Role",  # leader election: the Lease in the release namespace
+        "RoleBinding",
         "ServiceAccount",
         "ValidatingAdmissionPolicy",
         "ValidatingAdmissionPolicyBinding",
@@ -87,7 +92,11 @@ def test_operator_deployment_is_one_hardened_replica(rendered: dict[str, Rendere
     deployment = rendered["defaults"].one("Deployment", OPERATOR)
     spec = deployment["spec"]
     assert spec["replicas"] == 1
-    assert spec["strategy"] == {"type": "Recreate"}
+    # One leads at a time (a Lease): the new pod stands by until the old one has left.
+    assert spec["strategy"] == {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0},
+    }
     pod = spec["template"]["spec"]
     assert pod["serviceAccountName"] == OPERATOR
     assert pod["securityContext"]["runAsNonRoot"] is True
@@ -178,9 +187,9 @@ def test_hub_create_renders_the_stellarshub_and_its_uninstall_hook(
     assert container["command"] == ["python3", "-m", "stellars_operator.delete_hub"]
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     assert {"name": "HUB_NAMESPACE", "value": f"{NAMESPACE}-hub"} in container["env"]
-    hook_role = rendered["hub"].one("Role")
+    hook_role = rendered["hub"].one("Role", HOOK)
     assert hook_role["metadata"]["namespace"] == f"{NAMESPACE}-hub"
-    assert rendered["hub"].one("RoleBinding")["subjects"][0]["namespace"] == NAMESPACE
+    assert rendered["hub"].one("RoleBinding", HOOK)["subjects"][0]["namespace"] == NAMESPACE
     assert hook_role["rules"] == [
         {
             "apiGroups": ["stellars.io"],

@@ -44,6 +44,11 @@ BAD_VALUES: list[tuple[str, dict[str, Any], list[str]]] = [
         ["at '/hub/name'", "'My_Hub' does not match pattern"],
     ),
     (
+        "hub-name-with-the-claim-separator",
+        {"hub": {"name": "team--ml"}},
+        ["at '/hub/name'", "'team--ml' does not match pattern"],
+    ),
+    (
         "hub-name-too-long",
         {"hub": {"name": "h" * 41}},
         ["at '/hub/name'", "maxLength: got 41, want 40"],

@@ -330,6 +330,10 @@ imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
 evictionHard: {memory.available: "100Mi", nodefs.available: "1%", nodefs.inodesFree: "1%", imagefs.available: "1%", imagefs.inodesFree: "1%"}
 containerLogMaxSize: 10Mi
+# A pod's mounted ConfigMaps follow their object at the pod's next sync: every 10 s here rather
+# than the default minute, so a test waits seconds, not minutes, for what a hub reads from one
+# (its gpu.json).
+syncFrequency: 10s
 EOF
   start kubelet kubelet --config="$STATE/kubelet/config.yaml" --kubeconfig="$STATE/kubelet.kubeconfig" \
     --root-dir="$STATE/kubelet" --hostname-override="$NODE_NAME" --node-ip="$HOST_IP"

@@ -121,6 +121,14 @@ before hubs moved out stays where its users' volumes are), else "<release namesp
 {{- printf "%s-hub" (include "stellars-jupyterhub.fullname" .) }}
 {{- end }}
 
+{{/*
+The operator's leader Lease, in the release namespace. One name for every release: two releases
+in one namespace share it, so only one of their operators writes at a time.
+*/}}
+{{- define "stellars-jupyterhub.leaderLease" -}}
+stellars-operator
+{{- end }}
+
 {{/* Name of the uninstall hook's ServiceAccount, Role, RoleBinding and Job. */}}
 {{- define "stellars-jupyterhub.deleteHookName" -}}
 {{- printf "%s-hub-delete" (include "stellars-jupyterhub.fullname" .) }}

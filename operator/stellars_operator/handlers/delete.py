@@ -1,4 +1,5 @@
-"""Hub deletion: stop user servers; delete user volumes only when the spec asked for it.
+"""Hub deletion: stop user servers; delete user volumes and the hub's data only when the spec
+asked for it (both are kept otherwise: teardown.py).
 
 Everything else goes by owner references (garbage collection).
 """
@@ -8,7 +9,7 @@ from typing import Any
 import kopf
 
 from stellars_operator.constants import GROUP, PLURAL, VERSION
-from stellars_operator.teardown import delete_user_data, stop_user_servers
+from stellars_operator.teardown import delete_user_data, keep_hub_data, stop_user_servers
 
 
 @kopf.on.delete(GROUP, VERSION, PLURAL)
@@ -20,7 +21,8 @@ def release_users(
     message = f"stopped {len(stopped)} user server(s)"
     if (spec.get("storage") or {}).get("deleteUserDataOnHubDelete") is True:
         deleted = delete_user_data(memo.kube, **where)
-        message += f", deleted {len(deleted)} user volume(s)"
+        message += f", deleted {len(deleted)} user volume(s) and the hub's data"
     else:
-        message += "; user volumes kept"
+        kept = keep_hub_data(memo.kube, **where)
+        message += f"; user volumes kept, and the hub's data ({', '.join(kept) or 'none'})"
     kopf.info(body, reason="Deleting", message=message)

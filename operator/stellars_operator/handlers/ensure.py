@@ -6,6 +6,7 @@ finds nothing to do costs no API request), and `retry` passes again every RETRY_
 hubs that are Degraded (a missing Secret created, a refused apply allowed).
 """
 
+import logging
 import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -16,8 +17,11 @@ import kopf
 from stellars_operator.constants import GROUP, PLURAL, VERSION
 from stellars_operator.handlers.indexes import known_nodes, latest_hub, watched_kube
 from stellars_operator.handlers.locks import hub_lock, start_pass
+from stellars_operator.handlers.written_status import forget, freshest, remember_status
 from stellars_operator.reconcile import Outcome, patch_status, reconcile
 from stellars_operator.settings import OperatorSettings
+
+logger = logging.getLogger(__name__)
 
 # The safety resync of every hub; drift and rollout progress arrive through the watches.
 RESYNC_SECONDS = float(os.environ.get("STELLARS_RESYNC_SECONDS", "300"))
@@ -56,12 +60,19 @@ def ensure_hub(
         # The index, not the event's body: the Node watcher may have written the status since.
         current = latest_hub(indexes, namespace, name)
         if current is None or current["metadata"].get("deletionTimestamp"):
+            forget(memo, (namespace, name))
             return
+        # ... or this operator's own status write, while the index has not caught up with it.
+        current = freshest(memo, (namespace, name), current)
         kube = watched_kube(memo.kube, indexes)
         outcome = reconcile(
             kube, current, nodes=known_nodes(indexes), now=_now(), settings=SETTINGS
         )
         changed = patch_status(kube, current, outcome.status)
+        if changed:
+            remember_status(memo, (namespace, name), current, outcome.status)
+            if quiet:  # a pass nobody asked for wrote: say what had changed
+                logger.info("%s/%s: status written: %s", namespace, name, ", ".join(changed))
     _post_events(current, outcome, changed, quiet=quiet)
 
 

@@ -1,11 +1,13 @@
 """Operator start-up: where kopf keeps its state, which events it posts, the API client."""
 
 import logging
+import os
 from typing import Any
 
 import kopf
 
 from stellars_operator.constants import GROUP
+from stellars_operator.fault_injection import WriteKillSwitch
 from stellars_operator.kube import Kube, load_api_client
 from stellars_operator.watched import CHILD_RESOURCES, CHILD_SELECTOR
 
@@ -23,8 +25,17 @@ def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> Non
     # and Secret of the watched namespaces.
     for group, version, plural in CHILD_RESOURCES:
         settings.watching.label_selectors[group, version, plural] = CHILD_SELECTOR
-    memo.kube = Kube(load_api_client())
+    # Off unless the fault suite sets STELLARS_FAULT_KILL_AT (docs/reliability.md).
+    kill_switch = WriteKillSwitch.from_environment(os.environ)
+    if kill_switch.armed:
+        logging.getLogger(__name__).warning(
+            "fault injection armed: SIGKILL before write %d", kill_switch.kill_at
+        )
+    memo.kube = Kube(
+        load_api_client(), before_write=kill_switch.before_write if kill_switch.armed else None
+    )
     # kopf gives each object a shallow copy of this memo: a dict made here is the one dict every
     # handler shares, so the Node watcher and a hub's reconcile take the same lock.
     memo.hub_locks = {}
     memo.hubs_waiting = set()  # the same for the hubs whose next pass is already waiting
+    memo.hubs_written = {}  # and for each hub's last status write (handlers/written_status.py)

@@ -14,7 +14,13 @@ from typing import Any
 
 from stellars_hub.contract import LabSettings, SignupPolicy, UserStorage
 from stellars_hub.profiles import PROFILES_KEY, profiles_to_json
-from stellars_operator.constants import EXTRA_CONFIG_KEY_PREFIX, GPU_SETTINGS_FILE, SETTINGS_FILE
+from stellars_operator.constants import (
+    API_VERSION,
+    EXTRA_CONFIG_KEY_PREFIX,
+    GPU_SETTINGS_FILE,
+    KIND,
+    SETTINGS_FILE,
+)
 from stellars_operator.gpu import GpuDecision
 from stellars_operator.labels import ChildNames, standard_labels
 from stellars_operator.profiles import hub_profiles
@@ -57,7 +63,17 @@ def lab_settings(hub: Hub) -> LabSettings:
         shm_size=spec.user_resources.shm or default_shm_size(spec.user_resources.limits["memory"]),
         extra_volumes=tuple(_lab_volume(volume) for volume in spec.user.extra_volumes),
         extra_volume_mounts=tuple(_lab_mount(mount) for mount in spec.user.extra_volume_mounts),
+        owner=lab_owner(hub),
     )
+
+
+def lab_owner(hub: Hub) -> dict[str, str]:
+    """The StellarsHub as the owner of its lab pods (not of their claims: user data outlives
+    the hub). No controller and no blockOwnerDeletion: the hub needs no right on its
+    StellarsHub to set it."""
+    if not hub.uid:
+        return {}
+    return {"apiVersion": API_VERSION, "kind": KIND, "name": hub.name, "uid": hub.uid}
 
 
 def _lab_volume(volume: Mapping[str, Any]) -> dict[str, Any]:

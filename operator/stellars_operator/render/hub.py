@@ -20,6 +20,8 @@ from stellars_operator.constants import (
 from stellars_operator.labels import ChildNames, selector_labels, standard_labels
 from stellars_operator.render.config import config_hash, extra_config_files
 from stellars_operator.render.metadata import (
+    SCRATCH_MOUNT,
+    SCRATCH_VOLUME,
     container_security_context,
     object_meta,
     pod_security_context,
@@ -134,10 +136,12 @@ def render_hub_deployment(hub: Hub) -> dict[str, Any]:
         # its last log lines, the failing setting or snippet and line, in the pod's status.
         "terminationMessagePolicy": "FallbackToLogsOnError",
         "resources": spec.hub_resources.to_manifest(),
-        "securityContext": container_security_context(),
+        # Nothing in the image can be changed: the hub writes its data volume and /tmp only.
+        "securityContext": {**container_security_context(), "readOnlyRootFilesystem": True},
         "volumeMounts": [
             {"name": "data", "mountPath": HUB_DATA_DIR},
             {"name": "settings", "mountPath": SETTINGS_DIR, "readOnly": True},
+            SCRATCH_MOUNT,
         ],
     }
     return {
@@ -161,6 +165,7 @@ def render_hub_deployment(hub: Hub) -> dict[str, Any]:
                     "volumes": [
                         {"name": "data", "persistentVolumeClaim": {"claimName": names.hub_data}},
                         settings_volume,
+                        SCRATCH_VOLUME,
                     ],
                 },
             },

@@ -1,6 +1,6 @@
 """Metadata every child shares: namespace, the standard labels and the owner reference."""
 
-from typing import Any
+from typing import Any, Final
 
 from stellars_operator.constants import API_VERSION, KIND, RUN_AS_USER
 from stellars_operator.labels import Component, standard_labels
@@ -48,6 +48,11 @@ def pod_security_context() -> dict[str, Any]:
         "fsGroup": RUN_AS_USER,
         "seccompProfile": {"type": "RuntimeDefault"},
     }
+
+
+# /tmp of the hub and the proxy, whose root filesystems are read-only: a small emptyDir.
+SCRATCH_VOLUME: Final[dict[str, Any]] = {"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}
+SCRATCH_MOUNT: Final[dict[str, Any]] = {"name": "tmp", "mountPath": "/tmp"}
 
 
 def container_security_context() -> dict[str, Any]:

@@ -11,6 +11,8 @@ from stellars_operator.constants import (
 )
 from stellars_operator.labels import ChildNames, selector_labels, standard_labels
 from stellars_operator.render.metadata import (
+    SCRATCH_MOUNT,
+    SCRATCH_VOLUME,
     container_security_context,
     object_meta,
     pod_security_context,
@@ -53,9 +55,11 @@ def render_proxy_deployment(hub: Hub) -> dict[str, Any]:
             {"name": "http", "containerPort": PROXY_PUBLIC_PORT, "protocol": "TCP"},
             {"name": "api", "containerPort": PROXY_API_PORT, "protocol": "TCP"},
         ],
+        # Users reach nothing until a new proxy is Ready (its Services route only to Ready
+        # pods), so look often: a restarted proxy then serves within a couple of seconds.
         "readinessProbe": {
             "httpGet": {"path": "/_chp_healthz", "port": "http"},
-            "periodSeconds": 10,
+            "periodSeconds": 2,
         },
         "livenessProbe": {
             "httpGet": {"path": "/_chp_healthz", "port": "http"},
@@ -64,7 +68,9 @@ def render_proxy_deployment(hub: Hub) -> dict[str, Any]:
             "failureThreshold": 6,
         },
         "resources": PROXY_RESOURCES,
-        "securityContext": container_security_context(),
+        # Nothing in the image can be changed: the proxy writes /tmp at most.
+        "securityContext": {**container_security_context(), "readOnlyRootFilesystem": True},
+        "volumeMounts": [SCRATCH_MOUNT],
     }
     return {
         "apiVersion": "apps/v1",
@@ -81,6 +87,7 @@ def render_proxy_deployment(hub: Hub) -> dict[str, Any]:
                     "automountServiceAccountToken": False,
                     "securityContext": pod_security_context(),
                     "containers": [container],
+                    "volumes": [SCRATCH_VOLUME],
                 },
             },
         },

@@ -23,7 +23,13 @@ def render_secrets(hub: Hub, *, values: Mapping[str, str]) -> list[dict[str, Any
         {
             "apiVersion": "v1",
             "kind": "Secret",
-            "metadata": object_meta(hub, name=ChildNames(hub.name).secret, component="hub"),
+            # Kept with the hub's data (its cookie secret and first admin password belong to it).
+            "metadata": object_meta(
+                hub,
+                name=ChildNames(hub.name).secret,
+                component="hub",
+                owned=hub.spec.storage.delete_user_data_on_hub_delete,
+            ),
             "type": "Opaque",
             "data": data,
         }

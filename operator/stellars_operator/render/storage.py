@@ -1,4 +1,8 @@
-"""PersistentVolumeClaims the operator owns: the hub's data volume and the shared volume.
+"""PersistentVolumeClaims the operator makes: the hub's data volume and the shared volume.
+
+Both are kept when the hub is deleted (no owner reference) unless
+`spec.storage.deleteUserDataOnHubDelete`: user volumes are stamped with their account in the
+hub's database, so the database must outlive the hub exactly as long as they do.
 
 User volumes are KubeSpawner's (one set per user); the operator never renders them.
 """
@@ -37,7 +41,9 @@ def render_storage(hub: Hub) -> list[dict[str, Any]]:
             size=storage.hub_data,
             access_mode="ReadWriteOnce",
             storage_class=storage.storage_class,
-            owned=True,
+            # The account database lives as long as the users' volumes: a re-created hub
+            # finds its accounts, and so its users their files (docs/security.md).
+            owned=storage.delete_user_data_on_hub_delete,
         )
     ]
     shared = storage.shared

@@ -51,7 +51,7 @@ def _user_volume(cluster: ClusterCli, namespace: str) -> str:
     manifest = f"""apiVersion: v1
 kind: PersistentVolumeClaim
 metadata:
-  name: {HUB}-alice-home
+  name: {HUB}--alice-home
   namespace: {namespace}
   labels:{labels}
 spec:
@@ -59,7 +59,7 @@ spec:
   resources: {{requests: {{storage: 1Gi}}}}
 """
     cluster.kubectl("apply", "-f", "-", stdin=manifest)
-    claim = cluster.get("pvc", f"{HUB}-alice-home", namespace=namespace)
+    claim = cluster.get("pvc", f"{HUB}--alice-home", namespace=namespace)
     assert claim is not None
     return str(claim["metadata"]["uid"])
 
@@ -166,7 +166,7 @@ def _use_upgrade_uninstall(
         "-n", namespace, "rollout", "status", f"deployment/{HUB}-hub", "--timeout=600s", timeout=660
     )
     _wait_hub_ready(cluster, namespace)
-    assert _uid(cluster, "pvc", f"{HUB}-alice-home", namespace) == user_volume
+    assert _uid(cluster, "pvc", f"{HUB}--alice-home", namespace) == user_volume
     assert _uid(cluster, "pvc", f"{HUB}-hub-data", namespace) == hub_data
     assert _admin_password(cluster, namespace) == password
     with cluster.port_forward(namespace, f"service/{HUB}-proxy-public", 80) as url:
@@ -189,7 +189,7 @@ def _use_upgrade_uninstall(
     assert cluster.get("role", OPERATOR, namespace=operator_namespace) is None
     # The hub's namespace holds the users' volumes: uninstall keeps it, and them.
     assert cluster.get("namespace", namespace) is not None
-    assert _uid(cluster, "pvc", f"{HUB}-alice-home", namespace) == user_volume
+    assert _uid(cluster, "pvc", f"{HUB}--alice-home", namespace) == user_volume
     assert cluster.get("crd", "stellarshubs.stellars.io") is not None
     eventually(
         lambda: cluster.get("deployment", f"{HUB}-hub", namespace=namespace) is None,

@@ -122,11 +122,13 @@ def _can_i_list(cluster: ClusterCli, namespace: str, account: str) -> set[tuple[
 def _chart_rules(cluster: ClusterCli, namespace: str) -> set[tuple[str, str]]:
     """The operator's rules as the chart rendered them, in can-i's notation."""
     pairs = set()
-    for kind, name in (
-        ("clusterrole", f"{namespace}-{OPERATOR}"),
-        ("clusterrole", f"{namespace}-{OPERATOR}-cluster"),
+    for kind, name, where in (
+        ("clusterrole", f"{namespace}-{OPERATOR}", None),
+        ("clusterrole", f"{namespace}-{OPERATOR}-cluster", None),
+        # leader election: the Lease in the release namespace (can-i lists that namespace)
+        ("role", f"{OPERATOR}-leader-election", namespace),
     ):
-        role = cluster.get(kind, name)
+        role = cluster.get(kind, name, namespace=where)
         assert role is not None, name
         for rule in role["rules"]:
             for group in rule["apiGroups"]:

@@ -1,11 +1,11 @@
 """Fixtures of the Compose platform's people: the admin (bootstrapped password) and a user with a
-running lab (tests/e2e/compose/people.py)."""
+running lab (tests/fixtures/compose_people.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.e2e.compose.people import ADMIN, User, sign_up_and_approve
+from tests.fixtures.compose_people import ADMIN, User, sign_up_and_approve
 from tests.fixtures.docker import ComposeStack, StackFactory
 from tests.fixtures.hub_client import HubClient
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.compose.people import ADMIN
+from tests.fixtures.compose_people import ADMIN
 from tests.fixtures.docker import INSECURE_OK, ComposeStack, StackFactory
 from tests.fixtures.hub_client import HubClient, login_error
 

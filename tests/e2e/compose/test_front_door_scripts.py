@@ -10,7 +10,6 @@ import subprocess
 
 import pytest
 
-from tests.e2e.compose.front_door_scripts import run_script
 from tests.fixtures.docker import (
     DS_LAB_IMAGE,
     HUB_IMAGE,
@@ -19,6 +18,7 @@ from tests.fixtures.docker import (
     StackFactory,
     docker,
 )
+from tests.fixtures.front_door_scripts import run_script
 from tests.fixtures.hub_client import HubClient
 from tests.fixtures.ports import free_port
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.compose.front_door_scripts import run_script
 from tests.fixtures.docker import DS_LAB_IMAGE, LAB_IMAGE, ORIGINAL_LAB_IMAGE, docker
+from tests.fixtures.front_door_scripts import run_script
 
 pytestmark = pytest.mark.docker
 OFFLINE = {"STELLARS_OFFLINE": "1"}

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.compose.people import ADMIN, User, sign_up_and_approve
+from tests.fixtures.compose_people import ADMIN, User, sign_up_and_approve
 from tests.fixtures.docker import INSECURE_OK, ComposeStack, StackFactory, docker
 from tests.fixtures.hub_client import HubClient
 from tests.fixtures.lab_kernel import execute_in_background, start_kernel

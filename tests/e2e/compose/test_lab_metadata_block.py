@@ -1,5 +1,6 @@
-"""Compose labs and the cloud metadata address: a lab reaches addresses beyond its network (the
-way to the internet) but not 169.254.169.254.
+"""Compose labs on their network: a lab reaches addresses beyond its network (the way to the
+internet) and the hub's API, but not 169.254.169.254, another lab, Traefik or the hub's other
+ports.
 
 Nothing leaves this machine: the test owns 169.254.169.254 itself, in a network namespace behind
 a veth pair, with a web server on port 80 that also answers on the namespace's other address.
@@ -9,13 +10,22 @@ metadata one at once, by its own routing table."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.compose.people import User
-from tests.fixtures.docker import INSECURE_OK, LAB_IMAGE, ComposeStack, docker
+from tests.fixtures.compose_people import User, sign_up_and_approve
+from tests.fixtures.docker import (
+    BASE_URL,
+    INSECURE_OK,
+    LAB_IMAGE,
+    ComposeStack,
+    StackFactory,
+    docker,
+)
+from tests.fixtures.hub_client import HubClient
 from tests.fixtures.polling import wait_for
 
 pytestmark = [pytest.mark.docker, INSECURE_OK]
@@ -33,6 +43,16 @@ except OSError as error:
     reason = getattr(error, "reason", error)
     print(type(reason).__name__, getattr(reason, "errno", None))
 """
+# A TCP connection to host:port: "connected", or the error's class and errno.
+CONNECT = """
+import socket, sys
+try:
+    socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10).close()
+    print("connected")
+except OSError as error:
+    print(type(error).__name__, error.errno)
+"""
+REFUSED_BY_THE_LAB = "PermissionError 13"  # the lab's own prohibit rule, no packet sent
 
 
 def ip(*args: str, check: bool = True) -> None:
@@ -123,3 +143,71 @@ def test_a_lab_reaches_beyond_its_network_but_not_the_metadata_address(
     # The lab goes out the same way, but is refused the metadata address at once (EACCES).
     assert dial_from_lab(lab, NS_IP) == "200"
     assert dial_from_lab(lab, METADATA) == "PermissionError 13"
+
+
+def address_on(container: str, network: str) -> str:
+    template = f'{{{{(index .NetworkSettings.Networks "{network}").IPAddress}}}}'
+    return docker("inspect", "-f", template, container).stdout.strip()
+
+
+def connect_from_container(container: str, host: str, port: int) -> str:
+    run = ["exec", container, "python3", "-c", CONNECT, host, str(port)]
+    return docker(*run, timeout=60).stdout.strip()
+
+
+connect_from_lab = connect_from_container
+
+
+def connect_from_plain_container(network: str, host: str, port: int) -> str:
+    run = ["run", "--rm", "--network", network, "--entrypoint", "python3", LAB_IMAGE]
+    return docker(*run, "-c", CONNECT, host, str(port), timeout=120).stdout.strip()
+
+
+def test_a_lab_reaches_the_hub_api_and_beyond_but_not_other_labs_traefik_or_other_hub_ports(
+    compose_stack: ComposeStack,
+    compose_stack_factory: StackFactory,
+    admin: HubClient,
+    lab_user: User,
+    fake_metadata_service: None,
+) -> None:
+    lab = f"jupyterlab-{lab_user.name}"
+    neighbour = sign_up_and_approve(compose_stack, admin, compose_stack_factory.user_name())
+    neighbour.client.start_server(neighbour.name)
+    try:
+        hub, traefik = compose_stack.container("jupyterhub"), compose_stack.container("traefik")
+        hub_on_labs = address_on(hub, compose_stack.network)
+        hub_on_front = address_on(hub, compose_stack.front_network)
+        traefik_on_front = address_on(traefik, compose_stack.front_network)
+        neighbour_lab = address_on(f"jupyterlab-{neighbour.name}", compose_stack.network)
+        assert "" not in (hub_on_labs, hub_on_front, traefik_on_front, neighbour_lab)
+        # Traefik is not on the labs' network at all.
+        traefik_networks = docker("inspect", "-f", "{{json .NetworkSettings.Networks}}", traefik)
+        assert list(json.loads(traefik_networks.stdout)) == [compose_stack.front_network]
+
+        # Live addresses: the hub reaches the neighbour's server (a lab answers the hub only),
+        # a container on the front network reaches Traefik.
+        assert connect_from_container(hub, neighbour_lab, 8888) == "connected"
+        assert connect_from_plain_container(compose_stack.front_network, traefik_on_front, 443) == (
+            "connected"
+        )
+
+        # The hub's API, by name and by address, and the way out.
+        hub_api = f"jupyterhub:8081{BASE_URL}/hub/api"
+        assert dial_from_lab(lab, hub_api) == "200"
+        assert connect_from_lab(lab, hub_on_labs, 8081) == "connected"
+        assert dial_from_lab(lab, NS_IP) == "200"
+        # Nothing else: the proxy's public port is not served on the labs' network, the hub's
+        # front address, Traefik and the neighbour's lab are refused by the lab itself.
+        assert connect_from_lab(lab, hub_on_labs, 8000) == "ConnectionRefusedError 111"
+        for port in (8000, 8081):
+            assert connect_from_lab(lab, hub_on_front, port) == REFUSED_BY_THE_LAB, port
+        for port in (80, 443, 8080):
+            assert connect_from_lab(lab, traefik_on_front, port) == REFUSED_BY_THE_LAB, port
+        assert connect_from_lab(lab, neighbour_lab, 8888) == REFUSED_BY_THE_LAB
+        # No IPv6 address (link-local included) to go around the rules with.
+        assert docker("exec", lab, "cat", "/proc/net/if_inet6").stdout.strip() == ""
+        # The hub still reaches both labs: each serves its user through the hub.
+        for user in (lab_user, neighbour):
+            assert user.client.lab("GET", user.name, "/api/status").status_code == 200
+    finally:
+        neighbour.client.stop_server(neighbour.name)

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.e2e.compose.people import User, sign_up_and_approve
+from tests.fixtures.compose_people import User, sign_up_and_approve
 from tests.fixtures.docker import (
     DATASET_DIR,
     DATASET_FILE,

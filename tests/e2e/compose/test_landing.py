@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.compose.people import ADMIN
+from tests.fixtures.compose_people import ADMIN
 from tests.fixtures.docker import BASE_URL, INSECURE_OK, ComposeStack, docker
 from tests.fixtures.hub_client import HubClient
 

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from tests.e2e.compose.lone_hub import LoneHubs
-from tests.e2e.compose.people import ADMIN
+from tests.fixtures.compose_people import ADMIN
 from tests.fixtures.docker import INSECURE_OK, ComposeStack, StackFactory, docker
 from tests.fixtures.hub_client import HubClient, login_error
 from tests.fixtures.polling import wait_for

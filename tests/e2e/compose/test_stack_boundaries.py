@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.compose.front_door_scripts import run_script
-from tests.e2e.compose.people import ADMIN, sign_up_and_approve
+from tests.fixtures.compose_people import ADMIN, sign_up_and_approve
 from tests.fixtures.docker import (
     COMPOSE_DIR,
     INSECURE_OK,
@@ -24,6 +23,7 @@ from tests.fixtures.docker import (
     StackFactory,
     docker,
 )
+from tests.fixtures.front_door_scripts import run_script
 from tests.fixtures.hub_client import HubClient
 
 pytestmark = [pytest.mark.docker, INSECURE_OK]

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from stellars_operator.kube import Kube
-from tests.e2e.kubernetes.hub_story import HUB_IMAGE, LAB_IMAGE, PublicService
+from tests.fixtures.hub_story import HUB_IMAGE, LAB_IMAGE, PublicService
 
 
 @pytest.fixture(autouse=True)

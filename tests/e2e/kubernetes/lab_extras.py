@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from stellars_operator.kube import Kube, resource_path
-from tests.e2e.kubernetes.hub_story import LAB_IMAGE
+from tests.fixtures.hub_story import LAB_IMAGE
 from tests.fixtures.polling import wait_for
 
 DATASET_CLAIM = "datasets"

@@ -22,7 +22,8 @@ from typing import Any
 import pytest
 
 from stellars_operator.kube import Kube, resource_path
-from tests.e2e.kubernetes.hub_story import (
+from tests.fixtures.hub_client import HubClient
+from tests.fixtures.hub_story import (
     PublicService,
     admin_password,
     apply_hub,
@@ -30,7 +31,6 @@ from tests.e2e.kubernetes.hub_story import (
     small_hub,
     wait_hub,
 )
-from tests.fixtures.hub_client import HubClient
 from tests.fixtures.kubectl import kubectl_exec
 from tests.fixtures.operator_process import OperatorProcess
 from tests.fixtures.polling import wait_for

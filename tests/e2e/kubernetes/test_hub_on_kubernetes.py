@@ -18,15 +18,6 @@ from typing import Any
 import pytest
 
 from stellars_operator.kube import Kube, resource_path
-from tests.e2e.kubernetes.hub_story import (
-    PublicService,
-    admin_password,
-    apply_hub,
-    hub_path,
-    is_true,
-    small_hub,
-    wait_hub,
-)
 from tests.e2e.kubernetes.lab_extras import (
     DATASET_DIR,
     DATASET_FILE,
@@ -45,6 +36,16 @@ from tests.e2e.kubernetes.lab_network import (
     stand_in_internet,
 )
 from tests.fixtures.hub_client import HubClient, login_error
+from tests.fixtures.hub_story import (
+    PublicService,
+    admin_password,
+    apply_hub,
+    hub_path,
+    is_true,
+    small_hub,
+    wait_hub,
+)
+from tests.fixtures.kubectl import kubectl_exec
 from tests.fixtures.operator_process import OperatorProcess
 from tests.fixtures.polling import wait_for
 from tests.fixtures.stellarshub import conditions_of
@@ -74,6 +75,83 @@ def _assert_locked_down(pod: dict[str, Any]) -> None:
         context = container.get("securityContext") or {}
         assert context.get("allowPrivilegeEscalation") is False, (container["name"], context)
         assert context.get("capabilities", {}).get("drop") == ["ALL"], (container["name"], context)
+
+
+def _hub_and_proxy_cannot_write_their_root(kube: Kube, namespace: str, kube_config: str) -> None:
+    """Root filesystems read-only (a write fails with EROFS), /tmp writable."""
+    for component in ("hub", "proxy"):
+        pods = kube.list(
+            resource_path("v1", "Pod", namespace=namespace),
+            label_selector=f"app.kubernetes.io/instance={HUB},app.kubernetes.io/component={component}",
+        )
+        running = [p["metadata"]["name"] for p in pods if p["status"].get("phase") == "Running"]
+        assert running, (component, pods)
+        for path, writable in (("/probe", False), ("/srv/probe", False), ("/tmp/probe", True)):
+            written = kubectl_exec(
+                running[0],
+                "sh",
+                "-c",
+                f"touch {path} && rm {path}",
+                kubeconfig=kube_config,
+                namespace=namespace,
+            )
+            assert (written.returncode == 0) is writable, (component, path, written.stderr)
+            if not writable:
+                assert "Read-only file system" in written.stderr, (component, written.stderr)
+
+
+def _pod_owned_by_the_hub_claims_by_nobody(
+    kube: Kube, namespace: str, pod_name: str, hub: dict[str, Any]
+) -> list[dict[str, Any]]:
+    pod = kube.get(resource_path("v1", "Pod", namespace=namespace, name=pod_name))
+    assert pod, pod_name
+    owners: list[dict[str, Any]] = pod["metadata"].get("ownerReferences") or []
+    assert [(o["kind"], o["name"], o["uid"]) for o in owners] == [
+        ("StellarsHub", HUB, hub["metadata"]["uid"])
+    ], owners
+    # Neither controller nor blockOwnerDeletion: the hub holds no right on its StellarsHub.
+    assert not owners[0].get("controller") and not owners[0].get("blockOwnerDeletion"), owners
+    for suffix in ("home", "workspace", "cache"):
+        claim = kube.get(
+            resource_path(
+                "v1", "PersistentVolumeClaim", namespace=namespace, name=f"{HUB}--{USER}-{suffix}"
+            )
+        )
+        assert claim and not claim["metadata"].get("ownerReferences"), claim
+    return owners
+
+
+def _late_pod(kube: Kube, namespace: str, owners: list[dict[str, Any]], *, image: str) -> str:
+    """A pod with the lab's owner and no labels; its path."""
+    name = f"{HUB}-late-spawn"
+    kube.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": name, "namespace": namespace, "ownerReferences": owners},
+            "spec": {
+                "automountServiceAccountToken": False,
+                "securityContext": {
+                    "runAsNonRoot": True,
+                    "runAsUser": 1000,
+                    "seccompProfile": {"type": "RuntimeDefault"},
+                },
+                "containers": [
+                    {
+                        "name": "lab",
+                        "image": image,
+                        "imagePullPolicy": "Never",
+                        "command": ["sleep", "3600"],
+                        "securityContext": {
+                            "allowPrivilegeEscalation": False,
+                            "capabilities": {"drop": ["ALL"]},
+                        },
+                    }
+                ],
+            },
+        }
+    )
+    return resource_path("v1", "Pod", namespace=namespace, name=name)
 
 
 def _with_extras() -> dict[str, Any]:
@@ -228,9 +306,9 @@ def test_a_user_signs_up_is_approved_and_keeps_files_in_the_lab(
         if "persistentVolumeClaim" in v
     }
     expected = {
-        f"{HUB}-{USER}-home",
-        f"{HUB}-{USER}-workspace",
-        f"{HUB}-{USER}-cache",
+        f"{HUB}--{USER}-home",
+        f"{HUB}--{USER}-workspace",
+        f"{HUB}--{USER}-cache",
         f"{HUB}-shared",
     }
     assert expected <= claims, claims
@@ -240,6 +318,10 @@ def test_a_user_signs_up_is_approved_and_keeps_files_in_the_lab(
     # The lab answers through the proxy; a file written in the workspace survives a restart.
     status = user.lab("GET", USER, "/api/status")
     assert status.status_code == 200, status.text
+    # That hub and its proxy cannot change their own images' files.
+    read_only_started = time.monotonic()
+    _hub_and_proxy_cannot_write_their_root(kube, namespace, kube_config)
+    print(f"read-only roots checked in {time.monotonic() - read_only_started:.1f}s")
     note = {"type": "file", "format": "text", "content": "kept across restarts\n"}
     written = user.lab("PUT", USER, "/api/contents/note.txt", json=note)
     assert written.status_code in (200, 201), written.text
@@ -264,6 +346,12 @@ def test_a_user_signs_up_is_approved_and_keeps_files_in_the_lab(
     _broken_snippet_leaves_the_hub_degraded(kube, namespace)
     print(f"lab extras and egress checked in {time.monotonic() - extras_started:.0f}s")
 
+    # The lab pod names the StellarsHub as its owner (for garbage collection), its claims do not.
+    owners = _pod_owned_by_the_hub_claims_by_nobody(kube, namespace, pod_name, hub)
+    # A pod the hub is creating as it is deleted (mid-spawn): the operator's finalizer does not
+    # know it yet (no lab labels), only its owner says whose it is.
+    late_pod = _late_pod(kube, namespace, owners, image=pod["spec"]["containers"][0]["image"])
+
     # Deleting the hub stops the user's server and keeps the user's volumes.
     kube.delete(hub_path(namespace, HUB))
     wait_for(lambda: kube.get(hub_path(namespace, HUB)) is None, timeout=120, what="hub gone")
@@ -272,6 +360,13 @@ def test_a_user_signs_up_is_approved_and_keeps_files_in_the_lab(
         timeout=120,
         what="user pod stopped on hub delete",
     )
-    for claim in (f"{HUB}-{USER}-home", f"{HUB}-{USER}-workspace", f"{HUB}-{USER}-cache"):
+    # Garbage collection removes it with its StellarsHub.
+    late_started = time.monotonic()
+    try:
+        wait_for(lambda: kube.get(late_pod) is None, timeout=120, what="late pod collected")
+    finally:
+        kube.delete(late_pod)
+    print(f"late pod collected in {time.monotonic() - late_started:.1f}s")
+    for claim in (f"{HUB}--{USER}-home", f"{HUB}--{USER}-workspace", f"{HUB}--{USER}-cache"):
         assert _pvc_phase(kube, namespace, claim) == "Bound", f"{claim} not kept"
     print(f"story done in {time.monotonic() - started:.0f}s")

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from stellars_operator.kube import Kube, resource_path
-from tests.e2e.kubernetes.hub_story import (
+from tests.fixtures.hub_client import HubClient
+from tests.fixtures.hub_story import (
     PublicService,
     admin_password,
     apply_hub,
@@ -22,7 +23,6 @@ from tests.e2e.kubernetes.hub_story import (
     small_hub,
     wait_hub,
 )
-from tests.fixtures.hub_client import HubClient
 from tests.fixtures.lab_kernel import execute_in_background, start_kernel
 from tests.fixtures.operator_process import OperatorProcess
 from tests.fixtures.polling import wait_for
@@ -108,10 +108,15 @@ def test_turning_culling_on_rolls_the_hub_and_stops_only_the_idle_lab(
         interval=5,
         what="the culler to stop the idle lab's pod",
     )
-    assert not admin.api("GET", "/users/idle").json()["servers"]
+    # The hub forgets the server once KubeSpawner's stop has seen the pod go: a moment later.
+    wait_for(
+        lambda: not admin.api("GET", "/users/idle").json()["servers"],
+        timeout=60,
+        what="the hub to record the idle lab stopped",
+    )
     for suffix in ("home", "workspace", "cache"):
         claim = resource_path(
-            "v1", "PersistentVolumeClaim", namespace=namespace, name=f"{HUB}-idle-{suffix}"
+            "v1", "PersistentVolumeClaim", namespace=namespace, name=f"{HUB}--idle-{suffix}"
         )
         assert (kube.get(claim) or {}).get("status", {}).get("phase") == "Bound", suffix
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,9 @@ CHILDREN = [
     ("networking.k8s.io/v1", "NetworkPolicy", "demo-proxy"),
     ("networking.k8s.io/v1", "NetworkPolicy", "demo-singleuser"),
 ]
+# The account database and its Secret outlive the hub, as the users' volumes stamped with its
+# accounts do (unless deleteUserDataOnHubDelete): no owner, so garbage collection keeps them.
+KEPT = {("v1", "Secret", "demo-secrets"), ("v1", "PersistentVolumeClaim", "demo-hub-data")}
 INGRESS = ("networking.k8s.io/v1", "Ingress", "demo")
 WITH_INGRESS = {"exposure": {"ingress": {"enabled": True, "host": "demo.example.com"}}}
 
@@ -87,9 +91,12 @@ def test_create_renders_every_child_owned_and_labelled(
         assert labels["app.kubernetes.io/managed-by"] == "stellars-operator", key
         assert labels["app.kubernetes.io/name"] == "stellars-jupyterhub", key
         assert labels["app.kubernetes.io/part-of"] == "stellars-jupyterhub-ds", key
-        (owner,) = meta["ownerReferences"]
-        assert owner["uid"] == created["metadata"]["uid"], key
-        assert owner["controller"] is True and owner["blockOwnerDeletion"] is True
+        if key in KEPT:
+            assert "ownerReferences" not in meta, key
+        else:
+            (owner,) = meta["ownerReferences"]
+            assert owner["uid"] == created["metadata"]["uid"], key
+            assert owner["controller"] is True and owner["blockOwnerDeletion"] is True
         managers = {m["manager"] for m in meta.get("managedFields") or []}
         assert "stellars-operator" in managers, key
 
@@ -209,10 +216,10 @@ def test_restarting_the_operator_changes_nothing(
     assert "Traceback" not in log
 
 
-def _user_object(namespace: str, kind: str, name: str) -> dict[str, Any]:
+def _user_object(namespace: str, kind: str, name: str, *, hub: str = "demo") -> dict[str, Any]:
     labels = {
         "app.kubernetes.io/name": "stellars-jupyterhub",
-        "app.kubernetes.io/instance": "demo",
+        "app.kubernetes.io/instance": hub,
         "app.kubernetes.io/component": "singleuser",
         "app.kubernetes.io/managed-by": "stellars-operator",
         "app.kubernetes.io/part-of": "stellars-jupyterhub-ds",
@@ -247,12 +254,19 @@ def test_delete_stops_users_and_collects_children(
     spec = {"storage": {"deleteUserDataOnHubDelete": delete_data}}
     create_hub(kube, namespace, "demo", spec)
     wait_for(lambda: all_children(kube, namespace, CHILDREN), what="every child")
-    _create(kube, _user_object(namespace, "PersistentVolumeClaim", "demo-alice-home"))
+    # This hub's claims under the current and the older naming; another hub's claims, one of
+    # them under the old name that starts like this hub's (`demo-ml` + `alice`).
+    own_claims = ("demo--ml-alice-home", "demo-bob-home")
+    other_hubs_claims = ("demo-ml--alice-home", "demo-ml-alice-home")
+    for name in own_claims:
+        _create(kube, _user_object(namespace, "PersistentVolumeClaim", name))
+    for name in other_hubs_claims:
+        _create(kube, _user_object(namespace, "PersistentVolumeClaim", name, hub="demo-ml"))
     _create(kube, _user_object(namespace, "Pod", "demo-jupyter-alice"))
     pod_path = resource_path("v1", "Pod", namespace=namespace, name="demo-jupyter-alice")
-    pvc_path = resource_path(
-        "v1", "PersistentVolumeClaim", namespace=namespace, name="demo-alice-home"
-    )
+
+    def claim_path(name: str) -> str:
+        return resource_path("v1", "PersistentVolumeClaim", namespace=namespace, name=name)
 
     kube.delete(resource_path(*HUBS, namespace=namespace, name="demo"))
     wait_for(lambda: get_hub(kube, namespace, "demo") is None or None, what="the hub to go")
@@ -267,25 +281,32 @@ def test_delete_stops_users_and_collects_children(
         lambda: all(
             child(kube, namespace, key) is None
             for key in CHILDREN
-            if key[1] != "PersistentVolumeClaim"
+            if key[1] not in {"PersistentVolumeClaim", "Secret"}
         )
         or None,
         timeout=90,
         what="children collected",
     )
-    wait_for(
-        lambda: gone_or_going(
-            resource_path("v1", "PersistentVolumeClaim", namespace=namespace, name="demo-hub-data")
-        ),
-        timeout=90,
-        what="the hub data volume collected",
+    # The account database and its Secret share the users' volumes' lifetime: user volumes
+    # are stamped with its accounts (docs/security.md, "User volumes").
+    hub_data = resource_path(
+        "v1", "PersistentVolumeClaim", namespace=namespace, name="demo-hub-data"
     )
+    secret = resource_path("v1", "Secret", namespace=namespace, name="demo-secrets")
     if delete_data:
-        wait_for(lambda: gone_or_going(pvc_path), timeout=30, what="the user volume deleted")
+        for name in own_claims:
+            wait_for(partial(gone_or_going, claim_path(name)), timeout=30, what=f"{name} deleted")
+        wait_for(lambda: gone_or_going(hub_data), timeout=90, what="the hub data volume deleted")
+        wait_for(lambda: kube.get(secret) is None, timeout=90, what="the hub's Secret collected")
     else:
         time.sleep(2)
-        kept = kube.get(pvc_path)
-        assert kept is not None and not kept["metadata"].get("deletionTimestamp")
+        for path in (*(claim_path(name) for name in own_claims), hub_data, secret):
+            kept = kube.get(path)
+            assert kept is not None and not kept["metadata"].get("deletionTimestamp"), path
+            assert not kept["metadata"].get("ownerReferences"), path
+    for name in other_hubs_claims:
+        kept = kube.get(claim_path(name))
+        assert kept is not None and not kept["metadata"].get("deletionTimestamp"), name
 
 
 def test_a_hub_deleted_while_the_operator_is_down_is_released_by_the_documented_commands(

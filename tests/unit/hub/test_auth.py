@@ -264,3 +264,21 @@ def test_open_sign_up_still_never_gives_away_the_admin_name(make_authenticator: 
     dave = authenticator.create_user("dave", "long-enough-pass")
     assert dave is not None and dave.is_authorized
     assert authenticator.create_user("admin", "long-enough-pass") is None
+
+
+@pytest.mark.parametrize("name", ["bob\u200b", "b\u043eb", "bob.smith", "bob smith", "x" * 33])
+def test_sign_up_refuses_names_outside_the_policy(make_authenticator: Make, name: str) -> None:
+    authenticator = make_authenticator()
+    assert authenticator.create_user(name, "bobs-password") is None
+    assert UserInfo.find(authenticator.db, name) is None
+    # Upper case is folded, not refused: "Bob" signs up as bob.
+    assert authenticator.create_user("Bob", "bobs-password").username == "bob"
+
+
+def test_the_first_start_makes_the_volume_record_beside_the_database(
+    make_authenticator: Make, tmp_path: Path
+) -> None:
+    make_authenticator()
+    record = (tmp_path / "volume-owners.json").read_text()
+    make_authenticator()
+    assert (tmp_path / "volume-owners.json").read_text() == record

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from datetime import datetime
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -23,6 +25,7 @@ from stellars_hub.docker_spawner import (
 )
 from stellars_hub.names import safe_name
 from stellars_hub.settings import LabLimits, load_settings
+from stellars_hub.volume_owner import ACCOUNT_KEY, OWNER_KEY, VolumeRefusedError
 
 SETTINGS = load_settings({"JUPYTERHUB_SPAWNER": "docker", "DOCKER_NETWORK_NAME": "labs-net"})
 NO_GPU = GpuPlacement.disabled("off")
@@ -193,3 +196,34 @@ def test_wait_until_listening_gives_up_at_its_timeout() -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     assert asyncio.run(wait_until_listening("127.0.0.1", port, timeout_s=0.3)) is False
+
+
+def test_user_volumes_are_made_stamped_and_a_foreign_one_is_refused(tmp_path: Path) -> None:
+    c = Config()
+    configure_docker(c, SETTINGS, gpu=NO_GPU)
+    created = datetime(2026, 1, 2, 3, 4, 5)
+    user = SimpleNamespace(name="bob", orm_user=SimpleNamespace(created=created))
+    spawner = StellarsDockerSpawner(config=c, user=user)
+    spawner.volume_record_file = str(tmp_path / "volume-owners.json")
+    volumes: dict[str, dict[str, Any]] = {
+        "jupyterlab-bob_workspace": {"Labels": {OWNER_KEY: "bob", ACCOUNT_KEY: "x"}}
+    }
+
+    async def fake_docker(method: str, *args: Any, **kwargs: Any) -> Any:
+        if method == "inspect_volume":
+            if args[0] not in volumes:
+                raise docker.errors.NotFound("no such volume")
+            return volumes[args[0]]
+        assert method == "create_volume"
+        volumes[kwargs["name"]] = {"Labels": kwargs["labels"]}
+        return volumes[kwargs["name"]]
+
+    spawner.docker = fake_docker
+    with pytest.raises(VolumeRefusedError, match="jupyterlab-bob_workspace was not mounted"):
+        asyncio.run(spawner.ensure_user_volumes())
+    # Home was checked first and made, stamped; nothing after the refused one.
+    assert volumes["jupyterlab-bob_home"]["Labels"][OWNER_KEY] == "bob"
+    assert "jupyterlab-bob_cache" not in volumes
+    volumes["jupyterlab-bob_workspace"] = dict(volumes["jupyterlab-bob_home"])
+    asyncio.run(spawner.ensure_user_volumes())
+    assert volumes["jupyterlab-bob_cache"] == volumes["jupyterlab-bob_home"]

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import kubespawner.spawner
 import pytest
+from kubernetes_asyncio.client.exceptions import ApiException
 from traitlets.config import Config
 
 from stellars_hub.contract import GpuPlacement, LabSettings, SignupPolicy
@@ -16,7 +19,9 @@ from stellars_hub.kube_settings import load_lab_settings, parse_lab_settings, re
 from stellars_hub.kube_spawner import StellarsKubeSpawner, configure_kubernetes
 from stellars_hub.kube_spawner_config import apply_gpu_placement, kube_spawner_traits
 from stellars_hub.names import safe_name
+from stellars_hub.proxy_routes import RouteRestoringProxy
 from stellars_hub.settings import HubSettings, SettingsError, load_settings
+from stellars_hub.volume_owner import OWNER_KEY, VolumeRefusedError
 
 LABELS = {
     "app.kubernetes.io/name": "stellars-jupyterhub",
@@ -68,9 +73,19 @@ def hub_settings(gpu_file: Path) -> HubSettings:
 class FakeCoreApi:
     def __init__(self) -> None:
         self.claims: list[Any] = []
+        # Claims that exist already, by name (their metadata only).
+        self.existing: dict[str, Any] = {}
 
     async def create_namespaced_persistent_volume_claim(self, *, namespace: str, body: Any) -> None:
+        if body.metadata.name in self.existing:
+            raise ApiException(status=409)
         self.claims.append((namespace, body))
+        self.existing[body.metadata.name] = body
+
+    async def read_namespaced_persistent_volume_claim(self, *, name: str, namespace: str) -> Any:
+        if name not in self.existing:
+            raise ApiException(status=404)
+        return self.existing[name]
 
 
 @pytest.fixture
@@ -84,6 +99,8 @@ def spawner_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
         configure_kubernetes(c, hub_settings(tmp_path / "gpu.json"), lab or LAB)
         spawner = StellarsKubeSpawner(config=c, _mock=True)
         spawner.user.name = USER
+        spawner.user.orm_user = SimpleNamespace(created=datetime(2026, 1, 2, 3, 4, 5))
+        spawner.volume_record_file = str(tmp_path / "volume-owners.json")
         # Names are computed in __init__; recompute them for this user.
         spawner.pod_name = spawner._expand_user_properties(spawner.pod_name_template)
         return spawner
@@ -188,9 +205,9 @@ def test_user_pods_mount_three_claims_and_the_shared_one(spawner_for: Any) -> No
 
     claims = {v["name"]: v["persistent_volume_claim"]["claimName"] for v in spec["volumes"]}
     assert claims == {
-        "home": f"demo-{NAME}-home",
-        "workspace": f"demo-{NAME}-workspace",
-        "cache": f"demo-{NAME}-cache",
+        "home": f"demo--{NAME}-home",
+        "workspace": f"demo--{NAME}-workspace",
+        "cache": f"demo--{NAME}-cache",
         "shared": "demo-shared",
     }
     assert [(m["name"], m["mount_path"]) for m in lab["volume_mounts"]] == [
@@ -309,7 +326,11 @@ def test_each_user_gets_three_labelled_claims_before_the_spawn(spawner_for: Any)
     asyncio.run(spawner.run_pre_spawn_hook())
 
     claims = {body.metadata.name: (namespace, body) for namespace, body in spawner.api.claims}
-    assert list(claims) == [f"demo-{NAME}-home", f"demo-{NAME}-workspace", f"demo-{NAME}-cache"]
+    assert list(claims) == [
+        f"demo--{NAME}-home",
+        f"demo--{NAME}-workspace",
+        f"demo--{NAME}-cache",
+    ]
     sizes = [body.spec.resources.requests["storage"] for _, body in claims.values()]
     assert sizes == ["1Gi", "20Gi", "1Gi"]
     for namespace, body in claims.values():
@@ -317,6 +338,88 @@ def test_each_user_gets_three_labelled_claims_before_the_spawn(spawner_for: Any)
         assert body.spec.storage_class_name == "fast"
         assert body.spec.access_modes == ["ReadWriteOnce"]
         assert body.metadata.labels == LABELS
+        assert body.metadata.annotations[OWNER_KEY] == USER
+        assert body.metadata.annotations["hub.jupyter.org/username"] == USER
+    # A second spawn finds its own stamped claims and goes ahead.
+    asyncio.run(spawner.run_pre_spawn_hook())
+
+
+def test_a_claim_of_another_user_under_this_users_name_is_refused(spawner_for: Any) -> None:
+    spawner = spawner_for()
+    claim = f"demo--{NAME}-home"
+    victim = {OWNER_KEY: "someone-else", "hub.jupyter.org/username": "someone-else"}
+    spawner.api.existing[claim] = SimpleNamespace(
+        metadata=SimpleNamespace(name=claim, labels=LABELS, annotations=victim)
+    )
+
+    with pytest.raises(
+        VolumeRefusedError, match=f"Your volume {claim} was not mounted: it belongs"
+    ):
+        asyncio.run(spawner.run_pre_spawn_hook())
+
+
+def _old_claim(spawner: Any, name: str, *, hub: str, user: str) -> None:
+    """A claim as an older hub made it: instance label, KubeSpawner's username annotation."""
+    labels = {**LABELS, "app.kubernetes.io/instance": hub}
+    spawner.api.existing[name] = SimpleNamespace(
+        metadata=SimpleNamespace(
+            name=name, labels=labels, annotations={"hub.jupyter.org/username": user}
+        )
+    )
+
+
+def _mounted_claims(spawner: Any) -> dict[str, str]:
+    spec = manifest(spawner)["spec"]
+    return {v["name"]: v["persistent_volume_claim"]["claimName"] for v in spec["volumes"]}
+
+
+def test_a_user_of_an_older_hub_keeps_the_claims_of_the_old_name(
+    spawner_for: Any, tmp_path: Path
+) -> None:
+    spawner = spawner_for()
+    # The account predates the stamps, so its unstamped claims are its own (volume_owner.py).
+    (tmp_path / "volume-owners.json").write_text(
+        json.dumps({"hub_data": "h", "since": "2027-01-01T00:00:00.000000", "adopted": {}})
+    )
+    _old_claim(spawner, f"demo-{NAME}-home", hub="demo", user=USER)
+
+    asyncio.run(spawner.run_pre_spawn_hook())
+
+    # Home keeps its old claim; workspace and cache (none of the old name) get new ones.
+    created = [body.metadata.name for _, body in spawner.api.claims]
+    assert created == [f"demo--{NAME}-workspace", f"demo--{NAME}-cache"]
+    assert _mounted_claims(spawner) == {
+        "home": f"demo-{NAME}-home",
+        "workspace": f"demo--{NAME}-workspace",
+        "cache": f"demo--{NAME}-cache",
+        "shared": "demo-shared",
+    }
+
+
+def test_another_hubs_claim_under_the_old_name_is_left_alone(spawner_for: Any) -> None:
+    # Hub `demo-ml`'s user `x` had `demo-ml-x-home`: this hub's user `ml-x` gets its own claim.
+    spawner = spawner_for()
+    spawner.user.name = "ml-x"
+    _old_claim(spawner, "demo-ml-x-home", hub="demo-ml", user="x")
+
+    asyncio.run(spawner.run_pre_spawn_hook())
+
+    created = [body.metadata.name for _, body in spawner.api.claims]
+    assert created == ["demo--ml-x-home", "demo--ml-x-workspace", "demo--ml-x-cache"]
+    assert _mounted_claims(spawner)["home"] == "demo--ml-x-home"
+    assert spawner.api.existing["demo-ml-x-home"].metadata.annotations == {
+        "hub.jupyter.org/username": "x"
+    }
+
+
+def test_the_new_name_wins_over_an_old_one(spawner_for: Any) -> None:
+    spawner = spawner_for()
+    asyncio.run(spawner.run_pre_spawn_hook())
+    _old_claim(spawner, f"demo-{NAME}-home", hub="demo", user=USER)
+
+    asyncio.run(spawner.run_pre_spawn_hook())
+
+    assert _mounted_claims(spawner)["home"] == f"demo--{NAME}-home"
 
 
 def test_configure_kubernetes_uses_the_operators_proxy_and_hub_service(tmp_path: Path) -> None:
@@ -325,6 +428,7 @@ def test_configure_kubernetes_uses_the_operators_proxy_and_hub_service(tmp_path:
     configure_kubernetes(c, hub_settings(tmp_path / "gpu.json"), LAB)
 
     assert c.JupyterHub.spawner_class is StellarsKubeSpawner
+    assert c.JupyterHub.proxy_class is RouteRestoringProxy
     assert c.ConfigurableHTTPProxy.should_start is False
     assert c.ConfigurableHTTPProxy.api_url == "http://demo-proxy-api:8001"
     assert c.JupyterHub.hub_connect_url == "http://demo-hub:8081"

@@ -72,6 +72,7 @@ CEL: dict[str, Callable[[Any], bool]] = {
         lambda o: len(o["metadata"]["name"]) <= 40
         and re.search(r"^[a-z]([-a-z0-9]*[a-z0-9])?$", o["metadata"]["name"]) is not None
     ),
+    "!self.metadata.name.contains('--')": lambda o: "--" not in o["metadata"]["name"],
     "self.operator != 'Exists' || !has(self.value)": (
         lambda t: t.get("operator") != "Exists" or "value" not in t
     ),

@@ -60,6 +60,12 @@ EVERY_FIELD = LabSettings(
     shm_size="1Gi",
     extra_volumes=({"name": "data", "persistentVolumeClaim": {"claimName": "d"}},),
     extra_volume_mounts=({"name": "data", "mountPath": "/mnt/data", "readOnly": True},),
+    owner={
+        "apiVersion": "stellars.io/v1alpha1",
+        "kind": "StellarsHub",
+        "name": "team",
+        "uid": "u1",
+    },
 )
 EVERY_GPU_FIELD = GpuPlacement(
     enabled=True,

@@ -159,6 +159,45 @@ def test_admin_profiles_come_after_cpu_and_before_generated() -> None:
         ({"name": "big-cpu"}, "spec.profiles[1].name"),
         ({"name": "neg", "gpus": -1}, "spec.profiles[1].gpus"),
         ({"name": "prod", "gpuProduct": "NVIDIA-H200"}, "spec.profiles[1].gpuProduct"),
+        # Each would pass the schema and fail at every spawn of the profile.
+        (
+            {"name": "gpu-typo", "resources": {"limits": {"nvidia.com/gpu": "1"}}},
+            "spec.profiles[1].resources.limits.nvidia.com/gpu: only cpu and memory",
+        ),
+        (
+            {"name": "zero", "resources": {"limits": {"memory": "0"}}},
+            "spec.profiles[1].resources.limits.memory: must be more than 0",
+        ),
+        (
+            # The user limit (2Gi, the default) is below this request.
+            {"name": "greedy", "resources": {"requests": {"memory": "8Gi"}}},
+            "spec.profiles[1].resources.requests.memory: request 8Gi exceeds the limit 2Gi "
+            "(from spec.resources.user)",
+        ),
+        (
+            {"name": "inverted", "resources": {"requests": {"cpu": "4"}, "limits": {"cpu": "2"}}},
+            "spec.profiles[1].resources.requests.cpu: request 4 exceeds the limit 2 (from the "
+            "profile)",
+        ),
+        (
+            {"name": "tol-op", "tolerations": [{"key": "a", "operator": "Sometimes"}]},
+            "spec.profiles[1].tolerations[0]: operator 'Sometimes' is neither Exists nor Equal",
+        ),
+        (
+            {"name": "tol-key", "tolerations": [{"operator": "Equal", "value": "x"}]},
+            "spec.profiles[1].tolerations[0]: operator Equal needs a key",
+        ),
+        (
+            {
+                "name": "tol-field",
+                "tolerations": [{"key": "a", "operator": "Exists", "efect": "x"}],
+            },
+            "spec.profiles[1].tolerations[0]: unknown field efect",
+        ),
+        (
+            {"name": "tol-sec", "tolerations": [{"key": "a", "tolerationSeconds": 5}]},
+            "spec.profiles[1].tolerations[0]: tolerationSeconds needs effect NoExecute",
+        ),
     ],
 )
 def test_a_bad_admin_profile_is_left_out_and_named_the_rest_served(
@@ -169,6 +208,17 @@ def test_a_bad_admin_profile_is_left_out_and_named_the_rest_served(
     slugs = [p.slug for p in result.profiles]
     assert "big-cpu" in slugs and "nvidia-h200-x1" in slugs
     assert profiles_status(result)["profileProblems"] == list(result.problems)
+
+
+def test_well_formed_profile_tolerations_are_served() -> None:
+    tolerations = [
+        {"operator": "Exists"},
+        {"key": "dedicated", "operator": "Equal", "value": "ml", "effect": "NoSchedule"},
+        {"key": "gone", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 60},
+    ]
+    result = offered("mixed", {"profiles": [{"name": "tolerant", "tolerations": tolerations}]})
+    assert result.problems == ()
+    assert "tolerant" in [p.slug for p in result.profiles]
 
 
 def test_gpu_profile_when_gpu_mode_is_off_is_a_problem() -> None:

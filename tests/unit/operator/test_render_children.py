@@ -46,8 +46,13 @@ def test_every_child_is_labelled_owned_and_namespaced(spec_name: str) -> None:
     hub = make_hub(SPECS[spec_name])
     for child in render(hub):
         assert_child_of(hub, child)
-        if child["kind"] != "PersistentVolumeClaim" or child["metadata"]["name"] == "demo-hub-data":
+        # Claims and the Secret are the hub's data: owned only when it goes with the hub.
+        hub_data = child["metadata"]["name"] in {"demo-hub-data", "demo-secrets"}
+        goes_with_hub = hub.spec.storage.delete_user_data_on_hub_delete
+        if child["kind"] not in {"PersistentVolumeClaim", "Secret"} or (hub_data and goes_with_hub):
             assert_owned_by(hub, child)
+        elif hub_data:
+            assert "ownerReferences" not in child["metadata"]
 
 
 @pytest.mark.parametrize("spec_name", SPECS)

@@ -38,6 +38,12 @@ def test_settings_document_has_the_contracts_keys() -> None:
         "shmSize": "1024Mi",
         "extraVolumes": [],
         "extraVolumeMounts": [],
+        "owner": {
+            "apiVersion": "stellars.io/v1alpha1",
+            "kind": "StellarsHub",
+            "name": "demo",
+            "uid": "uid-demo",
+        },
     }
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from stellars_operator.render.config import config_hash
 from stellars_operator.render.hub import render_hub, render_hub_deployment, render_hub_service
+from stellars_operator.render.proxy import render_proxy_deployment
 from tests.unit.operator.conftest import make_hub
 from tests.unit.operator.render_checks import assert_restricted
 
@@ -102,7 +103,7 @@ def test_volumes_data_pvc_and_both_configmaps() -> None:
     paths = [item["path"] for s in sources for item in s["configMap"]["items"]]
     assert paths == ["settings.json", "gpu/gpu.json"]
     mounts = {m["name"]: m["mountPath"] for m in pod["containers"][0]["volumeMounts"]}
-    assert mounts == {"data": "/data", "settings": "/etc/stellars"}
+    assert mounts == {"data": "/data", "settings": "/etc/stellars", "tmp": "/tmp"}
 
 
 def test_resources_from_the_spec() -> None:
@@ -162,3 +163,13 @@ def test_extra_config_reaches_the_hub_as_files_and_rolls_it() -> None:
 def test_a_hub_that_stops_at_start_leaves_its_reason_in_the_pods_status() -> None:
     container = render_hub_deployment(make_hub())["spec"]["template"]["spec"]["containers"][0]
     assert container["terminationMessagePolicy"] == "FallbackToLogsOnError"
+
+
+def test_hub_and_proxy_root_filesystems_are_read_only_with_an_empty_tmp() -> None:
+    for deployment in (render_hub_deployment(make_hub()), render_proxy_deployment(make_hub())):
+        pod = deployment["spec"]["template"]["spec"]
+        (container,) = pod["containers"]
+        assert container["securityContext"]["readOnlyRootFilesystem"] is True
+        assert container["securityContext"]["allowPrivilegeEscalation"] is False
+        assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"]
+        assert {"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}} in pod["volumes"]

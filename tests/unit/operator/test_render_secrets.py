@@ -13,3 +13,11 @@ def test_secret_carries_the_given_values() -> None:
     assert list(secret["data"]) == ["cookie-secret", "proxy-token"]
     assert base64.b64decode(secret["data"]["proxy-token"]) == b"t"
     assert "stringData" not in secret
+
+
+def test_the_secret_is_kept_with_the_hubs_data_unless_user_data_goes() -> None:
+    (kept,) = render_secrets(make_hub(), values={"proxy-token": "t"})
+    assert "ownerReferences" not in kept["metadata"]
+    spec = {"storage": {"deleteUserDataOnHubDelete": True}}
+    (owned,) = render_secrets(make_hub(spec), values={"proxy-token": "t"})
+    assert owned["metadata"]["ownerReferences"][0]["name"] == "demo"

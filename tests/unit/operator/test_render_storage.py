@@ -12,6 +12,12 @@ def test_hub_data_claim() -> None:
         "resources": {"requests": {"storage": "2Gi"}},
         "storageClassName": "fast",
     }
+    # The account database is kept with the users' volumes (their stamps name its accounts).
+    assert "ownerReferences" not in claim["metadata"]
+
+
+def test_hub_data_goes_with_the_hub_only_when_user_data_does() -> None:
+    (claim,) = render_storage(make_hub({"storage": {"deleteUserDataOnHubDelete": True}}))
     assert claim["metadata"]["ownerReferences"][0]["kind"] == "StellarsHub"
 
 

@@ -20,11 +20,12 @@ from kubernetes.client.rest import ApiException
 
 from stellars_operator.kube import Kube, resource_path
 from tests.bench import hub_lifecycle, profile
-from tests.bench.k8s import HUB_IMAGE, LAB_IMAGE, admin_password, hub_path, public_address
+from tests.bench.k8s import admin_password, hub_path, public_address
 from tests.bench.labs import LAB_PORT, ContainerCopy, PodCopy, inspect_container
 from tests.bench.spawning import Platform
 from tests.fixtures.docker import ComposeStack, StackFactory, docker
 from tests.fixtures.hub_client import HubClient
+from tests.fixtures.hub_story import HUB_IMAGE, LAB_IMAGE
 from tests.fixtures.operator_process import OperatorProcess
 from tests.fixtures.stellarshub import delete_hubs
 

@@ -17,38 +17,17 @@ from stellars_operator.labels import ChildNames
 from stellars_operator.status import DeploymentState
 from tests.fixtures.binaries import cluster_binary
 from tests.fixtures.chart_objects import HUB_CLUSTER_ROLE
+from tests.fixtures.hub_story import small_hub
 from tests.fixtures.ports import tcp_open
 from tests.fixtures.stellarshub import HUBS, conditions_of, unowned_children
 
-HUB_IMAGE: Final = "stellars/stellars-jupyterhub-ds:0.1.0"
-LAB_IMAGE: Final = "stellars/jupyterlab-slim:0.1.0"
 # How often both sides of a comparison look: the same for both, small next to what is measured.
 POLL_S: Final = 0.1
 
 
 def bench_spec() -> dict[str, Any]:
-    """A StellarsHub spec that fits the one small node: slim lab, small volumes."""
-    return {
-        "hubImage": HUB_IMAGE,
-        "notebookImage": LAB_IMAGE,
-        "imagePullPolicy": "IfNotPresent",
-        "startTimeout": 240,
-        "storage": {
-            "home": "100Mi",
-            "workspace": "100Mi",
-            "cache": "100Mi",
-            "hubData": "100Mi",
-            "shared": {"enabled": True, "size": "100Mi", "accessMode": "ReadWriteOnce"},
-        },
-        "gpu": {"mode": "off"},
-        "resources": {
-            "hub": {"requests": {"cpu": "50m", "memory": "128Mi"}},
-            "user": {
-                "requests": {"cpu": "50m", "memory": "128Mi"},
-                "limits": {"cpu": "1", "memory": "1Gi"},
-            },
-        },
-    }
+    """A StellarsHub spec that fits the one small node: the user stories' small hub."""
+    return small_hub(gpu_mode="off")
 
 
 def hub_body(namespace: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fixtures.compose_people import ADMIN, User, sign_up_and_approve
+from tests.fixtures.compose_people import User, log_in_admin, sign_up_and_approve
 from tests.fixtures.docker import ComposeStack, StackFactory
 from tests.fixtures.hub_client import HubClient
 
@@ -13,11 +13,7 @@ from tests.fixtures.hub_client import HubClient
 @pytest.fixture(scope="session")
 def admin(compose_stack: ComposeStack) -> HubClient:
     """The admin, logged in with the password the hub generated into its data volume."""
-    client = HubClient(compose_stack.url)
-    response = client.log_in(ADMIN, compose_stack.admin_password())
-    assert response.status_code == 302, f"admin login refused:\n{compose_stack.logs('jupyterhub')}"
-    client.create_token(ADMIN)
-    return client
+    return log_in_admin(compose_stack)
 
 
 @pytest.fixture(scope="session")

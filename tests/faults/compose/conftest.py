@@ -8,7 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.faults.compose.stack_faults import FAULT_USERS, ComposeFaults, log_in_admin
+from tests.faults.compose.stack_faults import FAULT_USERS, ComposeFaults
+from tests.fixtures.compose_people import log_in_admin
 from tests.fixtures.docker import HUB_IMAGE, StackFactory, docker
 from tests.fixtures.fault_probe import write_marker
 

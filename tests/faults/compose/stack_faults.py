@@ -20,15 +20,14 @@ from typing import Any, Final
 
 import requests
 
-from tests.fixtures.compose_people import ADMIN, User, sign_up_and_approve
+from tests.fixtures.compose_people import User, sign_up_and_approve
 from tests.fixtures.docker import ROOT, ComposeStack, docker, restore_lost_bridge_rules
 from tests.fixtures.fault_probe import (
     AvailabilityProbe,
     LabUser,
     OpenKernelSocket,
     lab_started,
-    logged_in,
-    marker_intact,
+    user_outcomes,
 )
 from tests.fixtures.hub_client import HubClient
 from tests.fixtures.polling import wait_for
@@ -159,15 +158,8 @@ class ComposeFaults:
     ) -> dict[str, dict[str, Any]]:
         """Per user, what `fault_report.record` wants; call it once the labs answer again."""
         after = self.lab_states()
-        return {
-            role: {
-                "unavailable_s": round(probe.unavailable_seconds(role), 2),
-                "lab_restarted": after[role] != before[role],
-                "logged_out": not logged_in(user),
-                "files_intact": marker_intact(user, self.markers[role]),
-            }
-            for role, user in self.users.items()
-        }
+        restarted = {role: after[role] != before[role] for role in self.users}
+        return user_outcomes(probe, self.users, markers=self.markers, restarted=restarted)
 
     def kernel_still_busy(self, kernel: str) -> bool:
         """Whether alice's kernel is still running its loop (the REST API, not the socket)."""
@@ -189,14 +181,6 @@ class ComposeFaults:
         prefixes = tuple(f"jupyterlab-{person.name}_" for person in self.people.values())
         names = docker("volume", "ls", "-q").stdout.split()
         return {name for name in names if name.startswith(prefixes)}
-
-
-def log_in_admin(stack: ComposeStack) -> HubClient:
-    admin = HubClient(stack.url)
-    response = admin.log_in(ADMIN, stack.admin_password())
-    assert response.status_code == 302, f"admin login refused:\n{stack.logs('jupyterhub')}"
-    admin.create_token(ADMIN)
-    return admin
 
 
 # --- the Docker daemon ------------------------------------------------------------------

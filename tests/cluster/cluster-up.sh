@@ -37,14 +37,16 @@ start() {
   setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null 9>&- &  # 9: the lock, not theirs to hold
   pid=$!
   echo "$pid" >"$RUN/$name.pid"
-  # Until the forked shell has exec'd the command, /proc/PID/cmdline still names this script
-  # and pid_of would take the process for a stale one: wait for the exec (a busy machine can
-  # take a while to get there).
-  for _ in $(seq 100); do
-    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$name" && return 0
-    kill -0 "$pid" 2>/dev/null || return 0  # exited at once: wait_ready reports it with the log
+  # Until the forked shell has exec'd setsid, and setsid the command, /proc/PID/cmdline names
+  # this script or setsid, and pid_of would take the process for a stale one: wait for the
+  # command itself (a busy machine can take a while to get there).
+  local cmd
+  for _ in $(seq 600); do
+    cmd=$(cmdline_of "$pid") || return 0  # exited at once: wait_ready reports it with the log
+    [[ $cmd == *"$name"* && $cmd != setsid\ * ]] && return 0
     sleep 0.05
   done
+  fail "$name (not started: still '${cmd%% *}' after 30 s)" "$LOGS/$name.log"
 }
 
 # wait_ready NAME SECONDS CHECK...: polls CHECK until it succeeds; fails the step with NAME's

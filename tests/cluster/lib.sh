@@ -37,13 +37,34 @@ fail() {
   exit 1
 }
 
+# proc_cmdline PID: /proc/PID/cmdline, arguments joined by spaces.
+proc_cmdline() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null; }
+
+# cmdline_of PID: the process's command line, arguments joined by spaces; fails when PID is
+# gone or a zombie. A process in the middle of exec (setsid becoming the daemon) shows an empty
+# command line until the kernel has set up the new image's arguments: a millisecond on a warm
+# machine, longer on a cold disk, and once taken by pid_of for a dead daemon (a CI run failed
+# so). An empty answer is therefore read again, for up to 5 s.
+cmdline_of() {
+  local pid=$1 cmd stat _
+  for _ in $(seq 50); do
+    stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    [ "${stat%% *}" != Z ] || return 1
+    cmd=$(proc_cmdline "$pid") || return 1
+    [ -z "$cmd" ] || { echo "$cmd"; return 0; }
+    sleep 0.1
+  done
+  return 1
+}
+
 # pid_of NAME: prints the pid recorded for NAME when that process is alive and still runs
 # NAME's binary (a pid file left by a killed run may name a recycled pid).
 pid_of() {
-  local file="$RUN/$1.pid" pid
+  local file="$RUN/$1.pid" pid cmd
   [ -f "$file" ] || return 1
   pid=$(cat "$file")
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "$1"; then
+  if [ -n "$pid" ] && cmd=$(cmdline_of "$pid") && [[ $cmd == *"$1"* ]]; then
     echo "$pid"
   else
     rm -f "$file"

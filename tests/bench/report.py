@@ -254,7 +254,8 @@ def _conditions(results: Results) -> list[str]:
         f"- Machine: {os.cpu_count()} CPU cores, {platform.machine()}, Python "
         f"{platform.python_version()}; the sealed one-node cluster and the Docker engine of "
         "this machine, shared with whatever else ran at the time (noisy: see the spreads); "
-        "the scale case on a control plane of its own (etcd, API server, controller manager).",
+        "the scale case on a control plane of its own (etcd, API server, controller manager), "
+        "with the operator's image as it ships (its Python and packages, host network).",
     ]
 
 

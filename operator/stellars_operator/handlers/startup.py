@@ -1,5 +1,7 @@
 """Operator start-up: where kopf keeps its state, which events it posts, the API client."""
 
+import asyncio
+import contextlib
 import logging
 import os
 from typing import Any
@@ -9,6 +11,7 @@ import kopf
 from stellars_operator.constants import GROUP
 from stellars_operator.fault_injection import WriteKillSwitch
 from stellars_operator.kube import Kube, load_api_client
+from stellars_operator.memory_trim import trim_periodically, trim_seconds
 from stellars_operator.watched import CHILD_RESOURCES, CHILD_SELECTOR
 
 
@@ -39,3 +42,18 @@ def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> Non
     memo.hub_locks = {}
     memo.hubs_waiting = set()  # the same for the hubs whose next pass is already waiting
     memo.hubs_written = {}  # and for each hub's last status write (handlers/written_status.py)
+
+
+@kopf.on.startup()
+async def start_memory_trim(memo: kopf.Memo, **_: Any) -> None:
+    seconds = trim_seconds(os.environ)
+    memo.memory_trim = asyncio.create_task(trim_periodically(seconds)) if seconds else None
+
+
+@kopf.on.cleanup()
+async def stop_memory_trim(memo: kopf.Memo, **_: Any) -> None:
+    task = memo.get("memory_trim")
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

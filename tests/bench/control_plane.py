@@ -61,6 +61,8 @@ class AuditedRequest:
     uri: str
     received: float  # epoch seconds
     status_fields: tuple[str, ...] = ()  # what a status patch wrote
+    # The status a status patch wrote (its body), for telling why an idle pass wrote.
+    status: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def is_write(self) -> bool:
@@ -97,14 +99,14 @@ class ControlPlane:
                 event = json.loads(line)
                 received = _epoch(event["requestReceivedTimestamp"])
                 if since <= received < until and event["auditID"] not in seen:
+                    status = (event.get("requestObject") or {}).get("status") or {}
                     seen[event["auditID"]] = AuditedRequest(
                         user=event["user"]["username"],
                         verb=event["verb"],
                         uri=event["requestURI"],
                         received=received,
-                        status_fields=tuple(
-                            ((event.get("requestObject") or {}).get("status") or {}).keys()
-                        ),
+                        status_fields=tuple(status),
+                        status=status,
                     )
         return sorted(seen.values(), key=lambda r: r.received)
 

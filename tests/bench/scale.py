@@ -235,6 +235,10 @@ def measure_scale(
         "idle_requests_per_minute": round(len(ours) / minutes, 2),
         "idle_writes_per_minute": round(sum(r.is_write for r in ours) / minutes, 2),
         "idle_requests": [str(r) for r in ours[:LISTED_REQUESTS]],
+        # What each idle status patch wrote: a write at idle should say why.
+        "idle_status_patches": [
+            {"uri": r.uri, "status": r.status} for r in ours if r.is_write and r.status
+        ],
         # Everyone else meanwhile (the controller manager, the API server itself): the total.
         "idle_requests_per_minute_by_others": _by_user(others, minutes),
         # The count while creating: proof that the audit log sees the operator at all.

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import secrets
 import subprocess
-import time
-import urllib.request
 from pathlib import Path
 from typing import Final
 
 from tests.fixtures.chart_objects import HUB_CLUSTER_ROLE
 from tests.fixtures.docker import OPERATOR_IMAGE, docker
+from tests.fixtures.operator_process import wait_until_live
 from tests.fixtures.ports import free_port
 
 # The kubeconfig carries its CA inline (scale.operator_identity): one file to mount.
@@ -66,20 +65,16 @@ class ShippedOperator:
             f"http://127.0.0.1:{self.port}/healthz",
         )
         self.pid = int(docker("inspect", "-f", "{{.State.Pid}}", self.name).stdout.strip())
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if docker("inspect", "-f", "{{.State.Running}}", self.name).stdout.strip() != "true":
-                raise RuntimeError(f"the operator container exited:\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(
-                    f"http://127.0.0.1:{self.port}/healthz", timeout=2
-                ) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.5)
-        raise RuntimeError(f"the operator was not live after {timeout}s:\n{self.log_tail()}")
+        wait_until_live(
+            f"http://127.0.0.1:{self.port}/healthz",
+            timeout=timeout,
+            exited=self._exited,
+            log_tail=self.log_tail,
+        )
+
+    def _exited(self) -> str | None:
+        running = docker("inspect", "-f", "{{.State.Running}}", self.name).stdout.strip()
+        return None if running == "true" else "container exited"
 
     def stop(self) -> None:
         """Stop it (SIGTERM, as Kubernetes would), keep its log, remove the container."""

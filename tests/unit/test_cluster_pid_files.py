@@ -51,6 +51,14 @@ def sleeper(tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     process.wait()
 
 
+@pytest.fixture
+def reads(tmp_path: Path) -> Path:
+    """A file the staged reader of /proc/PID/cmdline adds a line to at each call."""
+    path = tmp_path / "reads"
+    path.write_text("")
+    return path
+
+
 def _record(state: Path, pid: int) -> Path:
     pid_file = state / "run" / f"{NAME}.pid"
     pid_file.write_text(f"{pid}\n")
@@ -104,12 +112,10 @@ def test_a_zombie_is_stale(state: Path, tmp_path: Path) -> None:
 
 
 def test_a_process_in_the_middle_of_exec_is_read_again_not_taken_for_dead(
-    state: Path, sleeper: subprocess.Popen[bytes], tmp_path: Path
+    state: Path, sleeper: subprocess.Popen[bytes], reads: Path
 ) -> None:
     """The first three reads of its command line come back empty, as mid-exec."""
     pid_file = _record(state, sleeper.pid)
-    reads = tmp_path / "reads"
-    reads.write_text("")
     prelude = f"""
 proc_cmdline() {{
   echo x >>"{reads}"
@@ -123,11 +129,9 @@ proc_cmdline() {{
 
 
 def test_a_command_line_that_stays_empty_is_stale_after_the_wait(
-    state: Path, sleeper: subprocess.Popen[bytes], tmp_path: Path
+    state: Path, sleeper: subprocess.Popen[bytes], reads: Path
 ) -> None:
     pid_file = _record(state, sleeper.pid)
-    reads = tmp_path / "reads"
-    reads.write_text("")
     result = _pid_of(state, prelude=f'proc_cmdline() {{ echo x >>"{reads}"; }}')
     assert result.returncode == 1
     assert not pid_file.exists()
